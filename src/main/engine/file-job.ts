@@ -1,0 +1,90 @@
+// A file through the engine: decoded as a stream, cut into chunks of a fixed length, fed with
+// backpressure, stopped once every result is out.
+import { describeIssues, StartMessageSchema, type ApiResponse } from '../../shared/api';
+import { decodeAudioFile, probeAudioFile, type DecodedChunk } from './file-source';
+import type { RunnerMode, StreamingContext } from './streaming-context';
+
+export class InvalidSettingsError extends Error {}
+
+export interface FileJobOptions {
+  mode: RunnerMode;
+  interim?: boolean;
+  /** VAD settings as given by the user, validated here. */
+  vad?: unknown;
+  maxFutures?: number;
+  /** Audio per chunk fed to the engine; in simple mode one chunk is one inference. */
+  chunkMs?: number;
+  /** Fraction of the file read so far. */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+export async function runFile(context: StreamingContext, path: string, options: FileJobOptions, emit: (response: ApiResponse) => void): Promise<void> {
+  const { bytes } = await probeAudioFile(path);
+  const chunks = decodeAudioFile(path, (read) => options.onProgress?.(read / bytes));
+  const first = await chunks.next();
+  if (first.done) throw new Error(`cannot decode ${path}: no audio`);
+  const { sampleRate, channelData } = first.value;
+  const start = StartMessageSchema.safeParse({
+    request: 'start',
+    format: { channels: channelData.length, sample_rate: sampleRate, bit_depth: 32, is_float: true },
+    interim_results: options.interim ?? false,
+    vad: options.vad,
+  });
+  if (!start.success) {
+    const settingsOnly = start.error.issues.every((issue) => issue.path[0] === 'vad');
+    if (settingsOnly) throw new InvalidSettingsError(describeIssues(start.error));
+    throw new Error(`cannot process ${path}: ${describeIssues(start.error)}`);
+  }
+
+  const stream = await context.openStream({ mode: options.mode, start: start.data, maxFutures: options.maxFutures }, emit);
+  try {
+    const rechunker = new Rechunker(Math.max(1, Math.round((sampleRate * (options.chunkMs ?? 1000)) / 1000)));
+    for (let next: IteratorResult<DecodedChunk> = first; !next.done; next = await chunks.next()) {
+      for (const piece of rechunker.push(next.value.channelData)) {
+        options.signal?.throwIfAborted();
+        await stream.writeChannels(piece);
+      }
+    }
+    const rest = rechunker.flush();
+    if (rest) await stream.writeChannels(rest);
+    await stream.stop();
+  } catch (error) {
+    await stream.abort();
+    await chunks.return(undefined);
+    throw error;
+  }
+}
+
+/** Cuts decoded audio, which comes in whatever sizes the decoder likes, into chunks of a fixed length. */
+export class Rechunker {
+  private parts: Float32Array[][] = [];
+  private length = 0;
+  constructor(private readonly frames: number) {}
+
+  *push(channels: Float32Array[]): Generator<Float32Array[]> {
+    this.parts.push(channels);
+    this.length += channels[0]!.length;
+    while (this.length >= this.frames) yield this.take(this.frames);
+  }
+
+  flush(): Float32Array[] | undefined {
+    return this.length > 0 ? this.take(this.length) : undefined;
+  }
+
+  private take(frames: number): Float32Array[] {
+    const channels = this.parts[0]!.length;
+    const out = Array.from({ length: channels }, () => new Float32Array(frames));
+    let filled = 0;
+    while (filled < frames) {
+      const part = this.parts[0]!;
+      const n = Math.min(frames - filled, part[0]!.length);
+      for (let c = 0; c < channels; c++) out[c]!.set(part[c]!.subarray(0, n), filled);
+      filled += n;
+      if (n === part[0]!.length) this.parts.shift();
+      else this.parts[0] = part.map((ch) => ch.subarray(n));
+    }
+    this.length -= frames;
+    return out;
+  }
+}

@@ -1,0 +1,402 @@
+// The engine: audio in (PCM bytes or decoded channels), ApiResponse events out, through the
+// simple runner (every chunk is one inference) or the segmented runner (VAD per channel, a
+// final inference per utterance and interim ones while someone speaks).
+import { cpus } from 'node:os';
+import type { ApiResponse, StartMessage } from '../../shared/api';
+import { MODEL_DEFAULTS, type ModelParams } from '../../shared/model-config';
+import { MODEL_SAMPLE_RATE, VAD_DEFAULTS } from '../../shared/vad-settings';
+import { forkSpawner, type Spawner } from '../process/child';
+import type { RestartPolicy } from '../process/worker-host';
+import { InferencePool, type InferenceJob, type InferenceResult, type PoolClient } from './inference-pool';
+import { PcmDecoder } from './pcm';
+import { createResampler, type Resampler } from './resampler';
+import { VadPool } from './vad-pool';
+import { VadSession, type VadTransition } from './vad-session';
+
+export type RunnerMode = 'simple' | 'segmented';
+
+/** The seed's interim cadence: not part of the API, so a client cannot make the model run flat out. */
+export const INTERIM_INTERVAL_SECONDS = 0.5;
+/** Audio a channel may have waiting for the VAD before writers are made to wait. */
+const VAD_BACKLOG_SAMPLES = 4 * MODEL_SAMPLE_RATE;
+/** Final inferences a stream may have waiting, per max_futures, before writers are made to wait. */
+const FINALS_BACKLOG_FACTOR = 4;
+
+export interface EngineOptions {
+  /** Model processes: the global limit of concurrent inferences. */
+  poolSize?: number;
+  vadProcesses?: number;
+  model?: ModelParams;
+  spawner?: Spawner;
+  log?: (line: string) => void;
+  policy?: Partial<RestartPolicy>;
+}
+
+export interface StreamOptions {
+  mode: RunnerMode;
+  start: StartMessage;
+  /** Inferences this stream may have running at once. */
+  maxFutures?: number;
+}
+
+const toSeconds = (samples: number) => samples / MODEL_SAMPLE_RATE;
+
+export class StreamingContext {
+  private constructor(
+    readonly pool: InferencePool,
+    readonly vad: VadPool,
+  ) {}
+
+  static async create(options: EngineOptions = {}): Promise<StreamingContext> {
+    const cores = cpus().length;
+    const shared = { spawner: options.spawner ?? forkSpawner, log: options.log, policy: options.policy };
+    const pool = new InferencePool({ ...shared, size: options.poolSize ?? cores, model: options.model ?? MODEL_DEFAULTS });
+    const vad = new VadPool({ ...shared, size: options.vadProcesses ?? Math.max(1, Math.min(cores, 4)) });
+    const context = new StreamingContext(pool, vad);
+    try {
+      await Promise.all([pool.whenReady(), vad.whenReady()]);
+    } catch (error) {
+      await context.close();
+      throw error;
+    }
+    return context;
+  }
+
+  /** Starts a stream; its events go to `emit` as they are ready. */
+  async openStream(options: StreamOptions, emit: (response: ApiResponse) => void): Promise<AudioStream> {
+    const client = this.pool.openClient(options.maxFutures ?? this.pool.size);
+    const { channels } = options.start.format;
+    if (options.mode === 'simple') {
+      const lanes = Array.from({ length: channels }, (_, c) => new SimpleLane(c, client, options.start.format.sample_rate, emit));
+      return new AudioStream(options.start, lanes, client, this.pool);
+    }
+    const settings = options.start.vad ?? VAD_DEFAULTS;
+    const interim = options.start.interim_results ? INTERIM_INTERVAL_SECONDS * MODEL_SAMPLE_RATE : 0;
+    const lanes = await Promise.all(
+      Array.from({ length: channels }, async (_, c) => {
+        const vad = new VadSession(await this.vad.openScorer(), settings, interim);
+        return new SegmentedLane(c, client, options.start.format.sample_rate, vad, emit);
+      }),
+    );
+    return new AudioStream(options.start, lanes, client, this.pool);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.pool.stop(), this.vad.stop()]);
+  }
+}
+
+interface Lane {
+  /** Takes the next samples of this channel, at the stream's sample rate. */
+  accept(samples: Float32Array): void;
+  /** True while the lane can take more audio without growing its backlog. */
+  hasCapacity(): boolean;
+  /** Resolves when the lane's backlog may have shrunk. */
+  progress(): Promise<void>;
+  /** End of audio: resolves once every result of this lane has been emitted. */
+  finish(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * One stream: turns writes into per-channel audio, applies backpressure, and ends with every
+ * result delivered (`stop`) or with the rest dropped (`abort`).
+ */
+export class AudioStream {
+  private readonly decoder: PcmDecoder;
+  private writes: Promise<void> = Promise.resolve();
+  private ended = false;
+
+  constructor(
+    readonly start: StartMessage,
+    private readonly lanes: Lane[],
+    private readonly client: PoolClient,
+    private readonly pool: InferencePool,
+  ) {
+    this.decoder = new PcmDecoder(start.format);
+  }
+
+  /** PCM bytes in the stream's format, cut anywhere. Resolves when the engine can take more. */
+  writeBytes(bytes: Uint8Array): Promise<void> {
+    return this.enqueue(() => this.decoder.decode(bytes));
+  }
+
+  /** Already decoded audio, one array per channel, at the stream's sample rate. */
+  writeChannels(channels: Float32Array[]): Promise<void> {
+    if (channels.length !== this.lanes.length) {
+      return Promise.reject(new Error(`expected ${this.lanes.length} channels, got ${channels.length}`));
+    }
+    return this.enqueue(() => channels);
+  }
+
+  /** Ends the audio and resolves once every result, final ones included, has been emitted. */
+  async stop(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.writes;
+    try {
+      await Promise.all(this.lanes.map((lane) => lane.finish()));
+    } finally {
+      this.pool.closeClient(this.client);
+    }
+  }
+
+  /** Drops whatever is waiting; results already emitted stay emitted, no more follow. */
+  async abort(): Promise<void> {
+    this.ended = true;
+    this.pool.closeClient(this.client);
+    await Promise.all(this.lanes.map((lane) => lane.abort()));
+  }
+
+  private enqueue(channelsOf: () => Float32Array[]): Promise<void> {
+    if (this.ended) return Promise.reject(new Error('the stream has ended'));
+    this.writes = this.writes.then(async () => {
+      if (this.ended && this.client.closed) return;
+      const channels = channelsOf();
+      this.lanes.forEach((lane, c) => lane.accept(channels[c]!));
+      while (!this.lanes.every((lane) => lane.hasCapacity())) {
+        await Promise.race(this.lanes.map((lane) => lane.progress()));
+      }
+    });
+    return this.writes;
+  }
+}
+
+/** Resolves waiters whenever something a writer may be waiting on has changed. */
+class Signal {
+  private waiters: Array<() => void> = [];
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}
+
+/** Emits inference results in the order their requests were made. */
+class OrderedOutput {
+  private tail: Promise<void> = Promise.resolve();
+  constructor(private readonly settled: Signal) {}
+
+  push(result: Promise<InferenceResult>, toResponse: (result: InferenceResult) => ApiResponse | undefined, emit: (r: ApiResponse) => void): void {
+    this.tail = this.tail.then(async () => {
+      const response = toResponse(await result);
+      if (response) emit(response);
+      this.settled.notify();
+    });
+  }
+
+  drained(): Promise<void> {
+    return this.tail;
+  }
+}
+
+function errorResponse(channel: number, message: string): ApiResponse {
+  return { channel, type: 'error', message };
+}
+
+/** The simple runner for one channel: each chunk received is one inference, answered in order. */
+class SimpleLane implements Lane {
+  private readonly resampler: Resampler;
+  private readonly resampling: boolean;
+  private readonly settled = new Signal();
+  private readonly output = new OrderedOutput(this.settled);
+  private position = 0;
+  /** While resampling, a chunk waits for the next one so that the converter's tail joins the last chunk. */
+  private held: Float32Array | undefined;
+  private aborted = false;
+
+  constructor(
+    private readonly channel: number,
+    private readonly client: PoolClient,
+    sampleRate: number,
+    private readonly emit: (r: ApiResponse) => void,
+  ) {
+    this.resampler = createResampler(sampleRate, MODEL_SAMPLE_RATE);
+    this.resampling = sampleRate !== MODEL_SAMPLE_RATE;
+  }
+
+  accept(samples: Float32Array): void {
+    const resampled = this.resampler.process(samples);
+    if (!this.resampling) return this.infer(resampled);
+    if (this.held) this.infer(this.held);
+    this.held = resampled;
+  }
+
+  hasCapacity(): boolean {
+    return this.client.outstanding < this.client.maxInFlight;
+  }
+
+  progress(): Promise<void> {
+    return this.settled.wait();
+  }
+
+  async finish(): Promise<void> {
+    const tail = this.resampler.flush();
+    if (this.held) {
+      const last = new Float32Array(this.held.length + tail.length);
+      last.set(this.held);
+      last.set(tail, this.held.length);
+      this.held = undefined;
+      this.infer(last);
+    }
+    await this.output.drained();
+  }
+
+  async abort(): Promise<void> {
+    this.aborted = true;
+    this.held = undefined;
+    await this.output.drained();
+  }
+
+  private infer(samples: Float32Array): void {
+    const start = this.position;
+    this.position += samples.length;
+    const end = this.position;
+    const job = this.client.submit(samples);
+    this.output.push(
+      job.result,
+      (result) => {
+        if (this.aborted) return undefined;
+        if (!result.ok) return errorResponse(this.channel, result.message);
+        return { channel: this.channel, type: 'segment', start_time: toSeconds(start), end_time: toSeconds(end), ...result.output };
+      },
+      this.emit,
+    );
+  }
+}
+
+/** The segmented runner for one channel: VAD, interim results while speaking, a final per utterance. */
+class SegmentedLane implements Lane {
+  private readonly resampler: Resampler;
+  private readonly settled = new Signal();
+  private readonly output = new OrderedOutput(this.settled);
+  private vadWork: Promise<void> = Promise.resolve();
+  private vadBacklog = 0;
+  private vadFailed = false;
+  private aborted = false;
+  /** The interim inference of the utterance in progress, if one is queued or running. */
+  private interim: { job: InferenceJob; bounds: { start: number; end: number } } | undefined;
+
+  constructor(
+    private readonly channel: number,
+    private readonly client: PoolClient,
+    sampleRate: number,
+    private readonly vad: VadSession,
+    private readonly emit: (r: ApiResponse) => void,
+  ) {
+    this.resampler = createResampler(sampleRate, MODEL_SAMPLE_RATE);
+  }
+
+  accept(samples: Float32Array): void {
+    this.feedVad(this.resampler.process(samples));
+  }
+
+  hasCapacity(): boolean {
+    return this.vadBacklog < VAD_BACKLOG_SAMPLES && this.client.queue.length < this.client.maxInFlight * FINALS_BACKLOG_FACTOR;
+  }
+
+  progress(): Promise<void> {
+    return this.settled.wait();
+  }
+
+  async finish(): Promise<void> {
+    this.feedVad(this.resampler.flush());
+    await this.vadWork;
+    if (!this.vadFailed) this.vad.finish((t) => this.onTransition(t));
+    await this.output.drained();
+    await this.vad.close();
+  }
+
+  async abort(): Promise<void> {
+    this.aborted = true;
+    await this.vadWork;
+    await this.output.drained();
+    await this.vad.close();
+  }
+
+  private feedVad(samples: Float32Array): void {
+    if (samples.length === 0) return;
+    this.vadBacklog += samples.length;
+    this.vadWork = this.vadWork.then(async () => {
+      try {
+        if (!this.aborted && !this.vadFailed) await this.vad.process(samples, (t) => this.onTransition(t));
+      } catch (error) {
+        // The channel cannot be segmented any more; say so once and keep the stream going.
+        this.vadFailed = true;
+        this.emit(errorResponse(this.channel, `voice activity detection failed: ${error instanceof Error ? error.message : String(error)}`));
+      } finally {
+        this.vadBacklog -= samples.length;
+        this.settled.notify();
+      }
+    });
+  }
+
+  private onTransition(transition: VadTransition): void {
+    if (this.aborted) return;
+    switch (transition.type) {
+      case 'speech_start':
+        this.emit({ channel: this.channel, type: 'active', time: toSeconds(transition.start) });
+        break;
+      case 'interim_due':
+        this.requestInterim(transition.start, transition.end);
+        break;
+      case 'speech_end':
+        this.dropQueuedInterim();
+        this.emit({ channel: this.channel, type: 'inactive', time: toSeconds(transition.end) });
+        this.infer(this.client.submit(transition.samples), transition, true);
+        break;
+      case 'misfire':
+        this.dropQueuedInterim();
+        this.emit({ channel: this.channel, type: 'inactive', time: toSeconds(transition.end) });
+        break;
+    }
+  }
+
+  /** At most one interim per channel: a queued one is brought up to date, a running one makes this one skip. */
+  private requestInterim(start: number, end: number): void {
+    if (this.interim && !this.interim.job.started) {
+      this.interim.job.replace(this.vad.currentSpeech());
+      this.interim.bounds.start = start;
+      this.interim.bounds.end = end;
+      return;
+    }
+    if (this.interim) return;
+    const bounds = { start, end };
+    const job = this.client.submit(this.vad.currentSpeech());
+    const interim = { job, bounds };
+    this.interim = interim;
+    void job.result.then(() => {
+      if (this.interim === interim) this.interim = undefined;
+    });
+    this.infer(job, bounds, false);
+  }
+
+  private dropQueuedInterim(): void {
+    if (this.interim?.job.cancel()) this.interim = undefined;
+  }
+
+  private infer(job: InferenceJob, bounds: { start: number; end: number }, isFinal: boolean): void {
+    this.output.push(
+      job.result,
+      (result) => {
+        if (this.aborted) return undefined;
+        if (!result.ok) {
+          // A dropped interim has nothing to say; a failed one or a final does.
+          return !isFinal && result.message === 'cancelled' ? undefined : errorResponse(this.channel, result.message);
+        }
+        return {
+          channel: this.channel,
+          type: 'segment',
+          start_time: toSeconds(bounds.start),
+          end_time: toSeconds(bounds.end),
+          is_final: isFinal,
+          ...result.output,
+        };
+      },
+      this.emit,
+    );
+  }
+}

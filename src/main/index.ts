@@ -1,0 +1,23 @@
+// Electron main process entry. Kept thin: window and permission setup live in ./window.
+import { app, BrowserWindow, session } from 'electron';
+import { setupPermissions, setupWindow } from './window';
+
+app
+  .whenReady()
+  .then(() => {
+    setupPermissions(session.defaultSession);
+    setupWindow();
+
+    // macOS: re-create a window when the dock icon is clicked and none is open.
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) setupWindow();
+    });
+  })
+  .catch((error: unknown) => {
+    console.error('Utterly: failed to start:', error);
+    app.quit();
+  });
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

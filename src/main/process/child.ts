@@ -1,0 +1,99 @@
+// The small interface every worker process is driven through, whatever started it:
+// Node's child_process.fork (tests, CLI, server) or Electron's utilityProcess (desktop app).
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type WorkerKind = 'model' | 'vad';
+
+export interface ChildHandle {
+  readonly pid: number | undefined;
+  postMessage(message: unknown): void;
+  /** Ends the process at once (SIGKILL where there are signals). */
+  kill(): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** Called once when the process is gone, whatever the cause. */
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  onLog(listener: (line: string) => void): void;
+}
+
+export interface SpawnRequest {
+  kind: WorkerKind;
+  /** Shown in logs and process listings, e.g. "model-2". */
+  name: string;
+  args: string[];
+}
+
+export type Spawner = (request: SpawnRequest) => ChildHandle;
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The entry file of a worker kind. From source (tests, CLI) the TypeScript file is run through
+ * tsx; once built by electron-vite the workers sit beside the bundled main file.
+ */
+export function workerEntry(kind: WorkerKind): { path: string; fromSource: boolean } {
+  const built = join(here, `${kind}.worker.js`);
+  if (existsSync(built)) return { path: built, fromSource: false };
+  return { path: resolve(here, '..', 'workers', `${kind}.worker.ts`), fromSource: true };
+}
+
+function splitLines(listener: (line: string) => void): (chunk: Buffer) => void {
+  let partial = '';
+  return (chunk) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) listener(line);
+  };
+}
+
+/** Node's fork, with structured-clone messages so that typed arrays cross without JSON. */
+export const forkSpawner: Spawner = ({ kind, name, args }) => {
+  const entry = workerEntry(kind);
+  const child = fork(entry.path, args, {
+    serialization: 'advanced',
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    execArgv: entry.fromSource ? ['--import', 'tsx'] : [],
+    env: { ...process.env, UTTERLY_WORKER_NAME: name },
+  });
+  let exited = false;
+  const exitListeners: Array<(code: number | null, signal: string | null) => void> = [];
+  const finish = (code: number | null, signal: string | null) => {
+    if (exited) return;
+    exited = true;
+    for (const listener of exitListeners) listener(code, signal);
+  };
+  child.on('exit', finish);
+  child.on('error', () => {
+    // A failed spawn or a broken channel: make sure the process is gone, then report it.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    else finish(child.exitCode, child.signalCode);
+  });
+  // A lost IPC channel with a live process is a crash too: the process can no longer be reached.
+  child.on('disconnect', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return {
+    get pid() {
+      return child.pid;
+    },
+    postMessage(message) {
+      if (child.connected) child.send(message as object);
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+    onMessage(listener) {
+      child.on('message', listener);
+    },
+    onExit(listener) {
+      exitListeners.push(listener);
+    },
+    onLog(listener) {
+      const split = splitLines(listener);
+      child.stdout?.on('data', split);
+      child.stderr?.on('data', split);
+    },
+  };
+};

@@ -1,0 +1,17 @@
+// Messages between a WorkerHost and its process. Typed arrays travel by structured clone.
+import type { ModelOutput } from '../../shared/api';
+
+export type WorkerRequest =
+  | { type: 'infer'; samples: Float32Array }
+  | { type: 'vad-open'; session: number }
+  | { type: 'vad-score'; session: number; frames: Float32Array }
+  | { type: 'vad-close'; session: number };
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'result'; id: number; result: unknown }
+  | { type: 'error'; id: number; message: string };
+
+export type InferReply = ModelOutput;
+/** One speech probability per 1536-sample frame. */
+export type VadScoreReply = Float32Array;
