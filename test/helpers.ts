@@ -11,7 +11,7 @@ export const dataFile = (name: string) => fileURLToPath(new URL(`./data/${name}`
 export const INSTANT_MODEL: ModelParams = { ...MODEL_DEFAULTS, delay: 0, constant_factor: 0, jitter: 0, failure_rate: 0, panic_rate: 0, warmup_penalty: 0 };
 
 export function engine(options: EngineOptions = {}): Promise<StreamingContext> {
-  return StreamingContext.create({ model: INSTANT_MODEL, poolSize: 2, vadProcesses: 2, ...options });
+  return StreamingContext.create({ model: INSTANT_MODEL, poolSize: 2, ...options });
 }
 
 export function startMessage(format: AudioFormat, extra: Partial<StartMessage> = {}): StartMessage {

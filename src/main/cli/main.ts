@@ -9,6 +9,7 @@ import { runFile } from '../engine/file-job';
 import { VadSettingsSchema } from '../../shared/vad-settings';
 import { probeAudioFile } from '../engine/file-source';
 import { StreamingContext, type RunnerMode } from '../engine/streaming-context';
+import shippedModelConfig from '../../../resources/model-config.json';
 import { ProgressLine } from './progress';
 
 const HELP = `Usage: npm run --silent cli -- process FILE [options]
@@ -61,18 +62,19 @@ function integerOption(name: string, value: string | undefined, fallback: number
 }
 
 async function loadModelConfig(path: string | undefined): Promise<ModelParams> {
-  const file = path ?? new URL('../../../resources/model-config.json', import.meta.url);
+  if (path === undefined) return ModelConfigFileSchema.parse(shippedModelConfig).model;
+  const file = path;
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`--model-config: cannot read ${String(file)}: ${(error as Error).message}`);
+    throw new UsageError(`--model-config: cannot read ${file}: ${(error as Error).message}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`--model-config: ${String(file)} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`--model-config: ${file} is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = ModelConfigFileSchema.safeParse(json);
   if (!parsed.success) throw new UsageError(`--model-config: ${describeIssues(parsed.error)}`);

@@ -74,7 +74,7 @@ export async function* decodeAudioFile(path: string, onRead?: (bytes: number) =>
   const { format } = await probeAudioFile(path);
   let read = 0;
   async function* bytes(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
+    for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) {
       read += (chunk as Buffer).length;
       onRead?.(read);
       yield chunk as Buffer;

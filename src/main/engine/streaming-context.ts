@@ -25,6 +25,10 @@ const FINALS_BACKLOG_FACTOR = 4;
 export interface EngineOptions {
   /** Model processes: the global limit of concurrent inferences. */
   poolSize?: number;
+  /**
+   * VAD processes. One is enough for several channels: onnxruntime-node runs the sessions of
+   * different channels on its own threads at once, and every process costs ~100 MB.
+   */
   vadProcesses?: number;
   model?: ModelParams;
   spawner?: Spawner;
@@ -51,7 +55,7 @@ export class StreamingContext {
     const cores = cpus().length;
     const shared = { spawner: options.spawner ?? forkSpawner, log: options.log, policy: options.policy };
     const pool = new InferencePool({ ...shared, size: options.poolSize ?? cores, model: options.model ?? MODEL_DEFAULTS });
-    const vad = new VadPool({ ...shared, size: options.vadProcesses ?? Math.max(1, Math.min(cores, 4)) });
+    const vad = new VadPool({ ...shared, size: options.vadProcesses ?? 1 });
     const context = new StreamingContext(pool, vad);
     try {
       await Promise.all([pool.whenReady(), vad.whenReady()]);
@@ -318,20 +322,20 @@ class SegmentedLane implements Lane {
   }
 
   private feedVad(samples: Float32Array): void {
-    if (samples.length === 0) return;
+    if (samples.length === 0 || this.aborted || this.vadFailed) return;
     this.vadBacklog += samples.length;
-    this.vadWork = this.vadWork.then(async () => {
-      try {
-        if (!this.aborted && !this.vadFailed) await this.vad.process(samples, (t) => this.onTransition(t));
-      } catch (error) {
+    this.vadWork = this.vad
+      .process(samples, (t) => this.onTransition(t))
+      .catch((error: unknown) => {
         // The channel cannot be segmented any more; say so once and keep the stream going.
+        if (this.vadFailed) return;
         this.vadFailed = true;
         this.emit(errorResponse(this.channel, `voice activity detection failed: ${error instanceof Error ? error.message : String(error)}`));
-      } finally {
+      })
+      .finally(() => {
         this.vadBacklog -= samples.length;
         this.settled.notify();
-      }
-    });
+      });
   }
 
   private onTransition(transition: VadTransition): void {

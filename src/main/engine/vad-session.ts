@@ -42,6 +42,8 @@ export class VadSession {
   private lastInterimEnd = 0;
   /** Samples of whole frames processed so far: the session's time. */
   private processed = 0;
+  /** Settles when every frame sent so far has been decided. */
+  private decided: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly scorer: SpeechScorer,
@@ -69,13 +71,16 @@ export class VadSession {
     return this.speaking ? concat(this.buffer.map((b) => b.frame)) : new Float32Array(0);
   }
 
-  /** Feeds samples of any length; `onTransition` is called synchronously, frame by frame. */
-  async process(samples: Float32Array, onTransition: (t: VadTransition) => void): Promise<void> {
-    if (samples.length === 0) return;
+  /**
+   * Feeds samples of any length. Their frames go to the scorer at once, so several calls may be
+   * in flight; the decisions are made in order as the scores come back, and `onTransition` is
+   * called synchronously, frame by frame. Resolves when this call's frames are decided.
+   */
+  process(samples: Float32Array, onTransition: (t: VadTransition) => void): Promise<void> {
     this.partial.push(samples);
     this.partialLength += samples.length;
     const frameCount = Math.floor(this.partialLength / VAD_FRAME_SAMPLES);
-    if (frameCount === 0) return;
+    if (frameCount === 0) return this.decided;
 
     const joined = concat(this.partial);
     const whole = frameCount * VAD_FRAME_SAMPLES;
@@ -84,10 +89,14 @@ export class VadSession {
     this.partialLength = rest.length;
 
     const frames = joined.subarray(0, whole);
-    const probabilities = await this.scorer.score(frames);
-    for (let i = 0; i < frameCount; i++) {
-      this.step(frames.subarray(i * VAD_FRAME_SAMPLES, (i + 1) * VAD_FRAME_SAMPLES), probabilities[i]!, onTransition);
-    }
+    const scored = this.scorer.score(frames);
+    this.decided = this.decided.then(async () => {
+      const probabilities = await scored;
+      for (let i = 0; i < frameCount; i++) {
+        this.step(frames.subarray(i * VAD_FRAME_SAMPLES, (i + 1) * VAD_FRAME_SAMPLES), probabilities[i]!, onTransition);
+      }
+    });
+    return this.decided;
   }
 
   /**
@@ -95,6 +104,7 @@ export class VadSession {
    * frame included, so that nothing heard is left out of the final utterance.
    */
   finish(onTransition: (t: VadTransition) => void): void {
+    // Called once every process() call has settled.
     const tail = concat(this.partial);
     this.partial = [];
     this.partialLength = 0;

@@ -29,13 +29,20 @@ export type Spawner = (request: SpawnRequest) => ChildHandle;
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** Lets a worker collect the audio it was sent soon after it is done with it (see workers/port.ts). */
+export const WORKER_NODE_FLAGS = ['--expose-gc'];
+
 /**
- * The entry file of a worker kind. From source (tests, CLI) the TypeScript file is run through
- * tsx; once built by electron-vite the workers sit beside the bundled main file.
+ * The entry file of a worker kind. Built, the workers sit beside the bundled code that starts
+ * them (out/main for the desktop app, out/node for the command line). From source (tests) the
+ * Node bundle is used when `scripts/build-node.mjs` has made it, otherwise the TypeScript file
+ * is run through tsx.
  */
 export function workerEntry(kind: WorkerKind): { path: string; fromSource: boolean } {
-  const built = join(here, `${kind}.worker.js`);
-  if (existsSync(built)) return { path: built, fromSource: false };
+  const file = `${kind}.worker.js`;
+  for (const built of [join(here, file), resolve(here, '../../../out/node', file)]) {
+    if (existsSync(built)) return { path: built, fromSource: false };
+  }
   return { path: resolve(here, '..', 'workers', `${kind}.worker.ts`), fromSource: true };
 }
 
@@ -54,7 +61,7 @@ export const forkSpawner: Spawner = ({ kind, name, args }) => {
   const child = fork(entry.path, args, {
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    execArgv: entry.fromSource ? ['--import', 'tsx'] : [],
+    execArgv: [...WORKER_NODE_FLAGS, ...(entry.fromSource ? ['--import', 'tsx'] : [])],
     env: { ...process.env, UTTERLY_WORKER_NAME: name },
   });
   let exited = false;

