@@ -1,11 +1,15 @@
-// Real-time factor per channel (seconds of audio resampled per second of CPU) of our resampler
-// and of libsamplerate-js SRC_SINC_FASTEST, on 60 s of white noise, median of 5 runs.
+// Real-time factor per channel (seconds of audio resampled per second of wall time) of our
+// resampler and of libsamplerate-js SRC_SINC_FASTEST, on 60 s of white noise, median of 5 runs.
 // Run directly with `npx tsx bench/resampler.bench.ts`.
+//
+// Once any ArrayBuffer in the process has been detached (transferred to a worker, or replaced by
+// a growing wasm memory: loading libsamplerate-js does it), V8 adds a detach check to every typed
+// array access for the rest of the process, which costs our kernels about 20%. So our resampler
+// is measured before (unless the caller already detached one) and after such a detach, and
+// libsamplerate is loaded only at the end.
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import pkg from '@alexanderolsen/libsamplerate-js';
 import { createResampler } from '../src/main/engine/resampler';
-
-const { create, ConverterType } = pkg;
 
 const SECONDS = 60;
 const RUNS = 5;
@@ -23,7 +27,7 @@ function noise(n: number): Float32Array {
   return x;
 }
 
-/** Median real-time factor over RUNS runs of `timed` (which returns its own elapsed ms), after one run to warm up the JIT. */
+/** Median real-time factor of RUNS runs of `timed` (returning its elapsed ms), after a warm-up run for the JIT. */
 async function realTimeFactor(timed: () => Promise<number> | number): Promise<number> {
   await timed();
   const factors: number[] = [];
@@ -40,26 +44,38 @@ function ours(input: Float32Array, inRate: number, chunk: number): number {
   return performance.now() - start;
 }
 
-async function libsamplerate(input: Float32Array, inRate: number): Promise<number> {
-  // Loading the wasm module is set-up, not resampling, so it happens before the clock starts.
-  const src = await create(1, inRate, OUT_RATE, { converterType: ConverterType.SRC_SINC_FASTEST });
-  const start = performance.now();
-  for (let i = 0; i < input.length; i += CHUNK) src.full(input.subarray(i, i + CHUNK));
-  const elapsed = performance.now() - start;
-  src.destroy();
-  return elapsed;
-}
-
 export async function benchResampler(): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
-  for (const inRate of IN_RATES) {
-    const input = noise(inRate * SECONDS);
-    const pair = `${inRate}->${OUT_RATE}`;
-    results[`resampler ${pair} x realtime (one call)`] = await realTimeFactor(() => ours(input, inRate, input.length));
-    results[`resampler ${pair} x realtime (${CHUNK}-sample chunks)`] = await realTimeFactor(() => ours(input, inRate, CHUNK));
-    results[`libsamplerate SRC_SINC_FASTEST ${pair} x realtime (${CHUNK}-sample chunks)`] = await realTimeFactor(() =>
-      libsamplerate(input, inRate),
-    );
+  const inputs = new Map(IN_RATES.map((rate) => [rate, noise(rate * SECONDS)]));
+  const measureOurs = async (note: string) => {
+    for (const [rate, input] of inputs) {
+      const pair = `${rate}->${OUT_RATE}`;
+      const whole = await realTimeFactor(() => ours(input, rate, input.length));
+      results[`resampler ${pair} x realtime (one call${note})`] = whole;
+      const chunked = await realTimeFactor(() => ours(input, rate, CHUNK));
+      results[`resampler ${pair} x realtime (${CHUNK}-sample chunks${note})`] = chunked;
+    }
+  };
+
+  await measureOurs('');
+  const detached = new ArrayBuffer(8);
+  structuredClone(detached, { transfer: [detached] });
+  await measureOurs(', ArrayBuffer detached');
+
+  // Loaded here, not imported at the top, since loading it detaches a buffer (see above).
+  const load = createRequire(import.meta.url);
+  const lib = load('@alexanderolsen/libsamplerate-js') as typeof import('@alexanderolsen/libsamplerate-js');
+  for (const [rate, input] of inputs) {
+    const factor = await realTimeFactor(async () => {
+      // Creating the converter is set-up, not resampling, so it happens before the clock starts.
+      const src = await lib.create(1, rate, OUT_RATE, { converterType: lib.ConverterType.SRC_SINC_FASTEST });
+      const start = performance.now();
+      for (let i = 0; i < input.length; i += CHUNK) src.full(input.subarray(i, i + CHUNK));
+      const elapsed = performance.now() - start;
+      src.destroy();
+      return elapsed;
+    });
+    results[`libsamplerate SRC_SINC_FASTEST ${rate}->${OUT_RATE} x realtime (${CHUNK}-sample chunks)`] = factor;
   }
   return results;
 }

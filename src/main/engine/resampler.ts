@@ -32,7 +32,9 @@ const BLOCK = 8192;
 
 export function createResampler(inRate: number, outRate: number): Resampler {
   for (const rate of [inRate, outRate]) {
-    if (!Number.isInteger(rate) || rate <= 0) throw new RangeError(`sample rate must be a positive integer, got ${rate}`);
+    if (!Number.isInteger(rate) || rate <= 0) {
+      throw new RangeError(`sample rate must be a positive integer, got ${rate}`);
+    }
   }
   return inRate === outRate ? new Passthrough() : new PolyphaseResampler(inRate, outRate);
 }
