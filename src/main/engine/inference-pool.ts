@@ -6,7 +6,11 @@ import type { ModelParams } from '../../shared/model-config';
 import type { Spawner } from '../process/child';
 import { WorkerCrashedError, WorkerHost, type RestartPolicy } from '../process/worker-host';
 
-export type InferenceResult = { ok: true; output: ModelOutput } | { ok: false; message: string };
+export type InferenceResult =
+  | { status: 'done'; output: ModelOutput }
+  | { status: 'failed'; message: string }
+  /** Dropped before it started: by its stream, or because the stream was closed. */
+  | { status: 'cancelled' };
 
 interface Job {
   client: PoolClient;
@@ -50,7 +54,7 @@ export class PoolClient {
         const index = this.queue.indexOf(job);
         if (index < 0) return false;
         this.queue.splice(index, 1);
-        job.resolve({ ok: false, message: 'cancelled' });
+        job.resolve({ status: 'cancelled' });
         this.pool.notifyIdle();
         return true;
       },
@@ -59,7 +63,7 @@ export class PoolClient {
 
   close(): void {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ ok: false, message: 'cancelled' });
+    for (const job of this.queue.splice(0)) job.resolve({ status: 'cancelled' });
   }
 }
 
@@ -179,9 +183,9 @@ export class InferencePool {
     worker
       .request<ModelOutput>({ type: 'infer', samples: job.samples })
       .then(
-        (output): InferenceResult => ({ ok: true, output }),
+        (output): InferenceResult => ({ status: 'done', output }),
         (error: Error): InferenceResult => ({
-          ok: false,
+          status: 'failed',
           message: error instanceof WorkerCrashedError ? INTERNAL_SERVER_ERROR : error.message,
         }),
       )
@@ -196,7 +200,7 @@ export class InferencePool {
 
   private failAllQueued(message: string): void {
     for (const client of this.clients) {
-      for (const job of client.queue.splice(0)) job.resolve({ ok: false, message });
+      for (const job of client.queue.splice(0)) job.resolve({ status: 'failed', message });
     }
     this.notifyIdle();
   }

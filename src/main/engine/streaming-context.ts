@@ -263,8 +263,8 @@ class SimpleLane implements Lane {
     this.output.push(
       job.result,
       (result) => {
-        if (this.aborted) return undefined;
-        if (!result.ok) return errorResponse(this.channel, result.message);
+        if (this.aborted || result.status === 'cancelled') return undefined;
+        if (result.status === 'failed') return errorResponse(this.channel, result.message);
         return { channel: this.channel, type: 'segment', start_time: toSeconds(start), end_time: toSeconds(end), ...result.output };
       },
       this.emit,
@@ -386,11 +386,9 @@ class SegmentedLane implements Lane {
     this.output.push(
       job.result,
       (result) => {
-        if (this.aborted) return undefined;
-        if (!result.ok) {
-          // A dropped interim has nothing to say; a failed one or a final does.
-          return !isFinal && result.message === 'cancelled' ? undefined : errorResponse(this.channel, result.message);
-        }
+        // A dropped interim has nothing to say; finals are only dropped when the stream is.
+        if (this.aborted || result.status === 'cancelled') return undefined;
+        if (result.status === 'failed') return errorResponse(this.channel, result.message);
         return {
           channel: this.channel,
           type: 'segment',
