@@ -84,8 +84,6 @@ export type Event =
 /** One response: an event flattened beside the index of the audio channel it belongs to. */
 export type ApiResponse = Event & { channel: number };
 
-export type EventType = Event['type'];
-
 /** The message an inference answers with when its model process died under it (as the seed does). */
 export const INTERNAL_SERVER_ERROR = 'Internal server error';
 

@@ -195,4 +195,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that goes away (`| head`) ends the run quietly, as for any Unix tool.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 process.exitCode = await main(process.argv.slice(2));

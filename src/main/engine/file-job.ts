@@ -4,8 +4,6 @@ import { describeIssues, StartMessageSchema, type ApiResponse } from '../../shar
 import { decodeAudioFile, probeAudioFile, type DecodedChunk } from './file-source';
 import type { RunnerMode, StreamingContext } from './streaming-context';
 
-export class InvalidSettingsError extends Error {}
-
 export interface FileJobOptions {
   mode: RunnerMode;
   interim?: boolean;
@@ -31,11 +29,7 @@ export async function runFile(context: StreamingContext, path: string, options: 
     interim_results: options.interim ?? false,
     vad: options.vad,
   });
-  if (!start.success) {
-    const settingsOnly = start.error.issues.every((issue) => issue.path[0] === 'vad');
-    if (settingsOnly) throw new InvalidSettingsError(describeIssues(start.error));
-    throw new Error(`cannot process ${path}: ${describeIssues(start.error)}`);
-  }
+  if (!start.success) throw new Error(`cannot process ${path}: ${describeIssues(start.error)}`);
 
   const stream = await context.openStream({ mode: options.mode, start: start.data, maxFutures: options.maxFutures }, emit);
   try {

@@ -55,7 +55,6 @@ export class PoolClient {
         if (index < 0) return false;
         this.queue.splice(index, 1);
         job.resolve({ status: 'cancelled' });
-        this.pool.notifyIdle();
         return true;
       },
     };
@@ -89,7 +88,6 @@ export class InferencePool {
   private readonly busy = new Set<WorkerHost>();
   private readonly clients: PoolClient[] = [];
   private nextClient = 0;
-  private idleWaiters: Array<() => void> = [];
 
   constructor(options: InferencePoolOptions) {
     this.workers = Array.from({ length: options.size }, (_, i) => {
@@ -147,19 +145,6 @@ export class InferencePool {
     }
   }
 
-  /** Resolves when no job is queued or running for any client (used by shutdown and tests). */
-  whenIdle(): Promise<void> {
-    if (this.clients.every((c) => c.outstanding === 0)) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  notifyIdle(): void {
-    if (!this.clients.every((c) => c.outstanding === 0)) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const waiter of waiters) waiter();
-  }
-
   async stop(): Promise<void> {
     for (const client of [...this.clients]) this.closeClient(client);
     await Promise.all(this.workers.map((w) => w.stop()));
@@ -194,7 +179,6 @@ export class InferencePool {
         job.client.running--;
         job.resolve(result);
         this.dispatch();
-        this.notifyIdle();
       });
   }
 
@@ -202,6 +186,5 @@ export class InferencePool {
     for (const client of this.clients) {
       for (const job of client.queue.splice(0)) job.resolve({ status: 'failed', message });
     }
-    this.notifyIdle();
   }
 }

@@ -140,11 +140,6 @@ export class WorkerHost extends EventEmitter {
     this.state = 'stopped';
   }
 
-  /** Kills the current process as a crash would (used to recover from a hung process). */
-  kill(): void {
-    this.child?.kill();
-  }
-
   private waitForExit(timeoutMs: number): Promise<boolean> {
     if (!this.child) return Promise.resolve(true);
     return new Promise((resolve) => {
