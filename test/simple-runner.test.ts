@@ -56,6 +56,23 @@ describe('simple runner', () => {
     }
   });
 
+  it('takes the extremes of the format: 32 channels of 24-bit at 384 kHz, and 8-bit mono at 8 kHz', async () => {
+    const cases = [
+      { format: { channels: 32, sample_rate: 384000, bit_depth: 24, is_float: false }, frames: 38400 * 2, expected: 3200 },
+      { format: { channels: 1, sample_rate: 8000, bit_depth: 8, is_float: false }, frames: 8000, expected: 16000 },
+    ];
+    for (const { format, frames, expected } of cases) {
+      const audio = Array.from({ length: format.channels }, (_, c) => noise(frames, 20 + c).map((x) => x * 0.5));
+      const chunks = chunked(encodePcm(audio, format), [format.channels * 3 * 1000 + 1]);
+      const events = await runBytes(context, 'simple', startMessage(format), chunks, 8);
+      for (let channel = 0; channel < format.channels; channel++) {
+        const mine = events.filter((e) => e.channel === channel) as Extract<ApiResponse, { type: 'segment' }>[];
+        expect(mine).toHaveLength(chunks.length);
+        expect(mine.reduce((n, e) => n + e.count, 0)).toBe(expected);
+      }
+    }
+  });
+
   it('resamples: the counts add up to the audio at 16 kHz, one response per chunk', async () => {
     const s16at44k = { channels: 1, sample_rate: 44100, bit_depth: 16, is_float: false };
     const bytes = encodePcm([noise(44100 * 2, 6)], s16at44k);
