@@ -1,8 +1,32 @@
-// Preload script. Runs sandboxed (contextIsolation + sandbox), so it is built as
-// CommonJS (out/preload/index.cjs) and may only use Electron's sandbox-safe modules.
-import { contextBridge } from 'electron';
-import type { UtterlyBridge } from '../shared/bridge';
+// Preload script. Runs sandboxed (contextIsolation + sandbox), so it is built as CommonJS
+// (out/preload/index.cjs) and may only use Electron's sandbox-safe modules. It exposes the
+// contract (src/shared/contract.ts) and nothing else: never ipcRenderer itself. Only the
+// schema-free half of the contract is imported, so that zod is not bundled here.
+import { contextBridge, ipcRenderer } from 'electron';
+import type { MethodName, Push, UtterlyApi } from '../shared/contract';
+import { AUDIO_PORT_CHANNEL, METHOD_NAMES, PUSH_CHANNEL, ipcChannel } from '../shared/contract-methods';
 
-const api = { platform: process.platform } satisfies UtterlyBridge;
+// Audio goes through its own port, its buffers transferred, beside the request channels.
+const { port1: audioPort, port2: mainAudioPort } = new MessageChannel();
+ipcRenderer.postMessage(AUDIO_PORT_CHANNEL, null, [mainAudioPort]);
+
+// The main process validates every argument and answers every call with a Result.
+const methods = Object.fromEntries(
+  METHOD_NAMES.map((method) => [method, (params: unknown) => ipcRenderer.invoke(ipcChannel(method), params)]),
+) as Pick<UtterlyApi, MethodName>;
+
+const api = {
+  ...methods,
+  sendAudio(sessionId, chunk) {
+    audioPort.postMessage({ sessionId, chunk }, [chunk]);
+  },
+  onPush(listener) {
+    const forward = (_event: unknown, pushes: Push[]) => {
+      for (const push of pushes) listener(push);
+    };
+    ipcRenderer.on(PUSH_CHANNEL, forward);
+    return () => void ipcRenderer.removeListener(PUSH_CHANNEL, forward);
+  },
+} satisfies UtterlyApi;
 
 contextBridge.exposeInMainWorld('utterly', api);

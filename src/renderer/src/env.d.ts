@@ -1,9 +1,9 @@
-import type { UtterlyBridge } from '../../shared/bridge';
+import type { UtterlyApi } from '../../shared/contract';
 
 declare global {
   interface Window {
-    /** The API the preload script exposes with contextBridge. */
-    readonly utterly: UtterlyBridge;
+    /** The contract, exposed by the preload script in the desktop app; absent in the web build. */
+    readonly utterly?: UtterlyApi;
   }
 }
 

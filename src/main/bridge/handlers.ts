@@ -1,0 +1,183 @@
+// The contract's methods on top of the SessionService, shared by every transport (Electron IPC,
+// the bridge WebSocket): validation, error mapping, and the live recordings the UI feeds.
+import { stat } from 'node:fs/promises';
+import { describeIssues } from '../../shared/api';
+import {
+  METHOD_NAMES,
+  MethodParams,
+  type ErrorCode,
+  type MethodArgs,
+  type MethodName,
+  type MethodResults,
+  type Push,
+  type Result,
+} from '../../shared/contract';
+import type { Session } from '../../shared/sessions';
+import { AudioFileError } from '../engine/file-source';
+import { SessionNotFoundError, type Recording, type SessionService, type SessionServiceEvents } from '../sessions/session-service';
+
+export type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResults[M]> };
+
+/** A request that is well formed but cannot be done in the current state. */
+export class PreconditionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PreconditionError';
+  }
+}
+
+export interface Bridge {
+  handlers: Handlers;
+  /** PCM bytes of a live recording; bytes for an id that is not recording are dropped and counted. */
+  sendAudio(sessionId: string, bytes: Uint8Array): void;
+  /** Ends a live recording whose source went away (a closed socket, a reloaded window); its results are kept. */
+  interruptRecording(sessionId: string, reason: string): Promise<void>;
+  /** Audio chunks dropped because their session was not recording. */
+  readonly droppedAudioChunks: number;
+}
+
+/** Error messages echo what the caller sent; a megabyte of garbage is not echoed whole. */
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+export const failure = (code: ErrorCode, message: string): Result<never> => ({ ok: false, error: { code, message: clip(message, 500) } });
+
+export function createHandlers(service: SessionService): Bridge {
+  const live = new Map<string, Recording>();
+  let droppedAudioChunks = 0;
+
+  /** Takes a recording out of `live` before stopping it, so that a second stop is refused, not run twice. */
+  function takeRecording(id: string): Recording {
+    const recording = live.get(id);
+    if (!recording) {
+      service.get(id); // not_found for an unknown session
+      throw new PreconditionError(`session ${id} is not recording`);
+    }
+    live.delete(id);
+    return recording;
+  }
+
+  const handlers: Handlers = {
+    listSessions: async ({ offset, limit, query }) => service.list({ offset, limit, query }),
+    getSession: async ({ id }) => service.get(id),
+    getEvents: async ({ id, offset, limit }) => service.events(id, { offset, limit }),
+    renameSession: async ({ id, title }) => service.rename(id, title),
+    deleteSession: async ({ id }) => {
+      const { status } = service.get(id);
+      if (status === 'recording' || status === 'processing') throw new PreconditionError(`session ${id} is still ${status}; stop or cancel it first`);
+      await service.delete(id);
+      return { id, deleted: true };
+    },
+    exportSession: async ({ id, format }) => {
+      const name = safeFilename(service.get(id).title);
+      if (format === 'labels') return { filename: `${name}.txt`, mime: 'text/plain', content: service.exportLabels(id) };
+      return { filename: `${name}.json`, mime: 'application/json', content: JSON.stringify(service.exportJson(id), null, 2) };
+    },
+    importFile: async ({ path, settings, title }) => service.importFile(path, settings, title),
+    cancelImport: async ({ id }) => {
+      service.get(id);
+      return { id, cancelled: service.cancelImport(id) };
+    },
+    rerunSession: async ({ id, settings }) => {
+      const { audio_path } = service.get(id);
+      if (!audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
+      if (!(await stat(audio_path).catch(() => undefined))) throw new PreconditionError(`the audio of session ${id} is missing`);
+      return service.rerun(id, settings);
+    },
+    startRecording: async ({ format, settings, title }) => {
+      const recording = await service.startRecording({ source: 'mic', format, settings, title });
+      live.set(recording.session.id, recording);
+      return recording.session;
+    },
+    stopRecording: async ({ id }) => takeRecording(id).stop(),
+  };
+
+  return {
+    handlers,
+    sendAudio(sessionId, bytes) {
+      const recording = live.get(sessionId);
+      if (!recording) {
+        droppedAudioChunks++;
+        // The first, then one in a thousand: a confused client must not flood the log.
+        if (droppedAudioChunks % 1000 === 1) console.warn(`Utterly: audio for a session that is not recording (${droppedAudioChunks} chunk(s) dropped so far)`);
+        return;
+      }
+      recording.write(bytes).catch((error: unknown) => console.error(`Utterly: recording ${sessionId} could not take audio:`, error));
+    },
+    async interruptRecording(sessionId, reason) {
+      if (!live.has(sessionId)) return;
+      await takeRecording(sessionId)
+        .interrupt(reason)
+        .catch((error: unknown) => console.error(`Utterly: recording ${sessionId} could not be ended:`, error));
+    },
+    get droppedAudioChunks() {
+      return droppedAudioChunks;
+    },
+  };
+}
+
+/**
+ * Runs one method for a caller that cannot be trusted: any method name, any params. Always
+ * resolves to a Result; failures carry a code and a message the UI can show.
+ */
+export async function invoke(handlers: Handlers, method: unknown, params: unknown): Promise<Result<unknown>> {
+  try {
+    if (!isMethodName(method)) return failure('invalid_argument', `unknown method ${describeValue(method)}`);
+    // A method whose params are all optional may be called without any.
+    const parsed = MethodParams[method].safeParse(params === undefined ? {} : params);
+    if (!parsed.success) return failure('invalid_argument', describeIssues(parsed.error));
+    const handler = handlers[method] as (args: unknown) => Promise<unknown>;
+    return { ok: true, value: await handler(parsed.data) };
+  } catch (error) {
+    return errorResult(method, error);
+  }
+}
+
+function errorResult(method: unknown, error: unknown): Result<never> {
+  if (error instanceof SessionNotFoundError) return failure('not_found', error.message);
+  if (error instanceof PreconditionError || error instanceof AudioFileError) return failure('failed_precondition', error.message);
+  console.error(`Utterly: ${isMethodName(method) ? method : 'a call'} failed:`, error);
+  return failure('internal', 'something went wrong inside Utterly; the details are in its log');
+}
+
+/** The session a successful startRecording created: transports end it when its caller goes away. */
+export function startedRecordingId(method: unknown, result: Result<unknown>): string | undefined {
+  return method === 'startRecording' && result.ok ? (result.value as Session).id : undefined;
+}
+
+const isMethodName = (method: unknown): method is MethodName => typeof method === 'string' && (METHOD_NAMES as readonly string[]).includes(method);
+
+function describeValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(clip(value, 100)) : `of type ${value === null ? 'null' : typeof value}`;
+}
+
+/** The SessionService's events as the contract's pushes. Returns the unsubscribe function. */
+export function subscribePushes(service: SessionService, send: (push: Push) => void): () => void {
+  const onEvent = (...[session_id, event]: SessionServiceEvents['event']) => send({ kind: 'event', session_id, event });
+  const onProgress = (...[progress]: SessionServiceEvents['progress']) => send({ kind: 'progress', progress });
+  const onChanged = (...[change]: SessionServiceEvents['changed']) =>
+    send('deleted' in change ? { kind: 'deleted', id: change.id } : { kind: 'session', session: change });
+  service.on('event', onEvent);
+  service.on('progress', onProgress);
+  service.on('changed', onChanged);
+  return () => {
+    service.off('event', onEvent);
+    service.off('progress', onProgress);
+    service.off('changed', onChanged);
+  };
+}
+
+// Windows reserves these device names, with or without an extension (NUL.txt, NUL.tar.gz).
+const RESERVED_WINDOWS_NAMES = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i;
+
+/** A session title as a file name any OS accepts: no separators or control characters, not too long. */
+export function safeFilename(title: string): string {
+  const cleaned = title
+    .replace(/[<>:"/\\|?*\u0000-\u001f\u007f]/g, '_')
+    .replace(/\s+/g, ' ');
+  // By code points, so that a character outside the BMP is not cut in half.
+  const short = Array.from(cleaned).slice(0, 100).join('');
+  // Leading dots hide a file; Windows drops trailing dots and spaces.
+  const name = short.replace(/^[. ]+|[. ]+$/g, '');
+  if (!name) return 'session';
+  return RESERVED_WINDOWS_NAMES.test(name) ? `_${name}` : name;
+}

@@ -1,1 +1,0 @@
-export interface UtterlyBridge { readonly platform: string }
