@@ -1,14 +1,14 @@
 // Electron main process entry. Kept thin: it composes the setup pieces.
 import { app, BrowserWindow, session } from 'electron';
-import { setupEngine } from './engine-setup';
+import { setupBackend } from './backend-setup';
 import { setupPermissions, setupWindow } from './window';
 
 app
   .whenReady()
-  .then(async () => {
+  .then(() => {
     setupPermissions(session.defaultSession);
+    setupBackend();
     setupWindow();
-    await setupEngine();
 
     // macOS: re-create a window when the dock icon is clicked and none is open.
     app.on('activate', () => {

@@ -1,6 +1,6 @@
 // A file through the engine: decoded as a stream, cut into chunks of a fixed length, fed with
 // backpressure, stopped once every result is out.
-import { describeIssues, StartMessageSchema, type ApiResponse } from '../../shared/api';
+import { describeIssues, StartMessageSchema, type ApiResponse, type AudioFormat } from '../../shared/api';
 import { decodeAudioFile, probeAudioFile, type DecodedChunk } from './file-source';
 import type { RunnerMode, StreamingContext } from './streaming-context';
 
@@ -14,6 +14,10 @@ export interface FileJobOptions {
   chunkMs?: number;
   /** Fraction of the file read so far. */
   onProgress?: (fraction: number) => void;
+  /** The format the file decodes to, once known. */
+  onStart?: (format: AudioFormat) => void;
+  /** Seconds of audio given to the engine so far. */
+  onFed?: (seconds: number) => void;
   signal?: AbortSignal;
 }
 
@@ -31,17 +35,24 @@ export async function runFile(context: StreamingContext, path: string, options: 
   });
   if (!start.success) throw new Error(`cannot process ${path}: ${describeIssues(start.error)}`);
 
+  options.onStart?.(start.data.format);
   const stream = await context.openStream({ mode: options.mode, start: start.data, maxFutures: options.maxFutures }, emit);
+  let fed = 0;
+  const feed = async (piece: Float32Array[]) => {
+    await stream.writeChannels(piece);
+    fed += piece[0]!.length;
+    options.onFed?.(fed / sampleRate);
+  };
   try {
     const rechunker = new Rechunker(Math.max(1, Math.round((sampleRate * (options.chunkMs ?? 1000)) / 1000)));
     for (let next: IteratorResult<DecodedChunk> = first; !next.done; next = await chunks.next()) {
       for (const piece of rechunker.push(next.value.channelData)) {
         options.signal?.throwIfAborted();
-        await stream.writeChannels(piece);
+        await feed(piece);
       }
     }
     const rest = rechunker.flush();
-    if (rest) await stream.writeChannels(rest);
+    if (rest) await feed(rest);
     await stream.stop();
   } catch (error) {
     await stream.abort();

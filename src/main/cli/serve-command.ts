@@ -1,0 +1,50 @@
+// `serve`: the back end for any browser or client on this machine.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { openBackend } from '../backend';
+import { startServer } from '../server/server';
+import { DATA_DIR_OPTION, ENGINE_OPTIONS, UsageError, dataDir, engineOptions, integerOption, parse } from './options';
+
+export const SERVE_HELP = `Usage: npm run --silent cli -- serve [--port N] [--host 127.0.0.1] [--data-dir DIR]
+                                 [--model-config FILE] [--pool N] [--verbose]
+
+Serves GET /api/v1/health, the streaming WebSockets /api/v1/simple and /api/v1/segmented
+(the seed's protocol: a start message, binary PCM, a stop message), the UI's contract on
+/api/v1/bridge, and the web build of the UI at / (after \`npm run build\`). Every stream is kept
+as a session. Listens on loopback unless --host says otherwise; prints its URL on stdout.
+Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`;
+
+export async function serveCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { ...DATA_DIR_OPTION, ...ENGINE_OPTIONS, port: { type: 'string' }, host: { type: 'string' } });
+  if (values.help) {
+    process.stdout.write(SERVE_HELP + '\n');
+    return;
+  }
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals[0]}"`);
+  const port = integerOption('port', values.port, 8080, 0, 65535);
+  const engine = await engineOptions(values);
+  const backend = openBackend({ dataDir: dataDir(values), engine });
+  const staticDir = fileURLToPath(new URL('../renderer', import.meta.url));
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const server = await startServer({
+    host: values.host ?? '127.0.0.1',
+    port,
+    service: backend.service,
+    staticDir: existsSync(staticDir) ? staticDir : undefined,
+    log,
+  }).catch(async (error: Error) => {
+    await backend.close();
+    throw new Error(`cannot listen on ${values.host ?? '127.0.0.1'}:${port}: ${error.message}`);
+  });
+  process.stdout.write(`Utterly is listening on ${server.url}\n`);
+  if (backend.recovered.length > 0) log(`${backend.recovered.length} session(s) left unfinished by a crash are now marked interrupted`);
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log('stopping: finishing open streams');
+  await backend.service.close();
+  await server.close();
+  await backend.close();
+}

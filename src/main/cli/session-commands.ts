@@ -1,0 +1,92 @@
+// `sessions`, `export` and `rerun`: the stored sessions from the command line.
+import { writeFile } from 'node:fs/promises';
+import { openBackend } from '../backend';
+import type { Session } from '../../shared/sessions';
+import { DATA_DIR_OPTION, ENGINE_OPTIONS, RUN_OPTIONS, UsageError, dataDir, engineOptions, integerOption, parse, positional, runSettings } from './options';
+import { ProgressLine } from './progress';
+
+export const SESSIONS_HELP = `Usage: npm run --silent cli -- sessions [--json] [--query TEXT] [--limit N] [--data-dir DIR]
+
+Lists the stored sessions, newest first: a table, or with --json one JSON object per line
+(id, title, source, status, duration, audio_path and the rest of the session).`;
+
+export const EXPORT_HELP = `Usage: npm run --silent cli -- export SESSION --format json|labels [--out FILE] [--data-dir DIR]
+
+Exports a session: json is one document with the session, its events in the wire format and a
+summary; labels is an Audacity label track (start, end, label; one line per final segment).
+Written to stdout, or to FILE with --out.`;
+
+export const RERUN_HELP = `Usage: npm run --silent cli -- rerun SESSION [options] [--data-dir DIR]
+
+Processes a stored session's audio again, with other settings, as a new session, and prints
+the new session as one JSON object. Takes the options of \`process\` (--mode, --interim,
+--vad, --max-futures, --chunk-ms, --model-config, --pool, --verbose).`;
+
+const help = (text: string): void => void process.stdout.write(text + '\n');
+
+function formatDuration(seconds: number | null): string {
+  if (seconds === null) return '-';
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export async function sessionsCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { ...DATA_DIR_OPTION, json: { type: 'boolean' }, query: { type: 'string' }, limit: { type: 'string' } });
+  if (values.help) return help(SESSIONS_HELP);
+  if (positionals.length > 0) throw new UsageError(`sessions takes no arguments, got "${positionals[0]}"`);
+  const limit = integerOption('limit', values.limit, 10_000, 1, 1_000_000);
+  const backend = openBackend({ dataDir: dataDir(values) });
+  try {
+    const { sessions } = backend.service.list({ limit, offset: 0, query: values.query });
+    if (values.json) {
+      for (const session of sessions) process.stdout.write(JSON.stringify(session) + '\n');
+      return;
+    }
+    const rows = sessions.map((s) => [s.id, s.created_at.slice(0, 16).replace('T', ' '), s.source, s.status, formatDuration(s.duration), s.title]);
+    const header = ['ID', 'CREATED', 'SOURCE', 'STATUS', 'DURATION', 'TITLE'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    for (const row of [header, ...rows]) process.stdout.write(row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]!) : cell)).join('  ') + '\n');
+  } finally {
+    await backend.close();
+  }
+}
+
+export async function exportCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { ...DATA_DIR_OPTION, format: { type: 'string' }, out: { type: 'string' } });
+  if (values.help) return help(EXPORT_HELP);
+  const id = positional(positionals, 'SESSION', 'export');
+  if (values.format !== 'json' && values.format !== 'labels') throw new UsageError(`--format must be "json" or "labels"${values.format === undefined ? '' : `, got "${values.format}"`}`);
+  const backend = openBackend({ dataDir: dataDir(values) });
+  try {
+    const content = values.format === 'json' ? JSON.stringify(backend.service.exportJson(id), null, 2) + '\n' : backend.service.exportLabels(id);
+    if (values.out) await writeFile(values.out, content);
+    else process.stdout.write(content);
+  } finally {
+    await backend.close();
+  }
+}
+
+export async function rerunCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { ...DATA_DIR_OPTION, ...ENGINE_OPTIONS, ...RUN_OPTIONS });
+  if (values.help) return help(RERUN_HELP);
+  const id = positional(positionals, 'SESSION', 'rerun');
+  const engine = await engineOptions(values);
+  const settings = runSettings(values, engine.poolSize!);
+  const backend = openBackend({ dataDir: dataDir(values), engine });
+  const progress = new ProgressLine(process.stderr);
+  try {
+    const started = await backend.service.rerun(id, settings);
+    backend.service.on('progress', (p) => p.session_id === started.id && progress.update(p.fraction));
+    const finished = await new Promise<Session>((resolve) => {
+      backend.service.on('changed', (change) => {
+        if (change.id === started.id && !('deleted' in change) && change.status !== 'processing') resolve(change);
+      });
+    });
+    progress.clear();
+    process.stdout.write(JSON.stringify(finished) + '\n');
+    if (finished.status !== 'done') throw new Error(`the re-run ended ${finished.status}${finished.error ? `: ${finished.error}` : ''}`);
+  } finally {
+    progress.clear();
+    await backend.close();
+  }
+}

@@ -1,0 +1,27 @@
+// The contract's method names, apart from their schemas so that the preload script can list
+// them without bundling the schema library. contract.ts checks that both lists agree.
+export const METHOD_NAMES = [
+  'listSessions',
+  'getSession',
+  'getEvents',
+  'renameSession',
+  'deleteSession',
+  'exportSession',
+  'importFile',
+  'cancelImport',
+  'rerunSession',
+  'startRecording',
+  'stopRecording',
+] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
+
+/** Electron IPC channel names, derived so that preload and main cannot disagree. */
+export const ipcChannel = (method: MethodName) => `utterly:${method}`;
+/** Main to window: `Push[]`, the pushes of a few milliseconds in order (batched, as imports are fast). */
+export const PUSH_CHANNEL = 'utterly:push';
+/** Window to main, once per page: the MessagePort that `{ sessionId, chunk: ArrayBuffer }` audio messages come through. */
+export const AUDIO_PORT_CHANNEL = 'utterly:audio-port';
+/** The bridge WebSocket's binary audio frame: this many ASCII bytes of session id, then the PCM bytes. */
+export const AUDIO_FRAME_ID_BYTES = 36;
+/** Where `cli -- serve` carries the contract over a WebSocket, for the web build. */
+export const BRIDGE_SOCKET_PATH = '/api/v1/bridge';

@@ -1,0 +1,99 @@
+// The one contract between the UI and the back end: every method the renderer may call, with
+// the schema of its argument and the type of its result, and every event the back end pushes.
+// Electron's IPC (preload + main) and the WebSocket of `cli -- serve` both carry exactly this.
+import { z } from 'zod';
+import { AudioFormatSchema, type ApiResponse } from './api';
+import { METHOD_NAMES, type MethodName } from './contract-methods';
+import { SessionSettingsSchema, SessionTitleSchema, type Session } from './sessions';
+
+export { METHOD_NAMES, ipcChannel, PUSH_CHANNEL, AUDIO_PORT_CHANNEL, AUDIO_FRAME_ID_BYTES, BRIDGE_SOCKET_PATH, type MethodName } from './contract-methods';
+
+const SessionId = z.string({ error: 'id must be text' }).uuid('id must be a session id');
+const Paging = {
+  offset: z.number({ error: 'offset must be a number' }).int('offset must be a whole number').min(0, 'offset must not be negative').default(0),
+  limit: z
+    .number({ error: 'limit must be a number' })
+    .int('limit must be a whole number')
+    .min(1, 'limit must be between 1 and 10000')
+    .max(10_000, 'limit must be between 1 and 10000')
+    .default(100),
+};
+
+/** Argument schemas, one per method. Unknown keys are refused so that a typo is not silently ignored. */
+export const MethodParams = {
+  listSessions: z.object({ ...Paging, query: z.string({ error: 'query must be text' }).max(200, 'query must be at most 200 characters').optional() }).strict(),
+  getSession: z.object({ id: SessionId }).strict(),
+  getEvents: z.object({ id: SessionId, ...Paging }).strict(),
+  renameSession: z.object({ id: SessionId, title: SessionTitleSchema }).strict(),
+  deleteSession: z.object({ id: SessionId }).strict(),
+  exportSession: z.object({ id: SessionId, format: z.enum(['json', 'labels'], { error: 'format must be "json" or "labels"' }) }).strict(),
+  importFile: z
+    .object({
+      path: z.string({ error: 'path must be text' }).min(1, 'path must not be empty').max(4096, 'path is too long'),
+      settings: SessionSettingsSchema.default({ mode: 'segmented', interim_results: false }),
+      title: SessionTitleSchema.optional(),
+    })
+    .strict(),
+  cancelImport: z.object({ id: SessionId }).strict(),
+  rerunSession: z.object({ id: SessionId, settings: SessionSettingsSchema.default({ mode: 'segmented', interim_results: false }) }).strict(),
+  startRecording: z
+    .object({
+      format: AudioFormatSchema,
+      settings: SessionSettingsSchema.default({ mode: 'segmented', interim_results: true }),
+      title: SessionTitleSchema.optional(),
+    })
+    .strict(),
+  stopRecording: z.object({ id: SessionId }).strict(),
+} as const satisfies Record<MethodName, z.ZodType>;
+
+// Every name has a schema (above) and every schema a name (here).
+void (METHOD_NAMES satisfies readonly (keyof typeof MethodParams)[]);
+
+/** What each method gives back when it succeeds. */
+export interface MethodResults {
+  listSessions: { sessions: Session[]; total: number };
+  getSession: Session;
+  getEvents: ApiResponse[];
+  renameSession: Session;
+  deleteSession: { id: string; deleted: true };
+  /** The file to save: the JSON export pretty-printed, or Audacity labels. */
+  exportSession: { filename: string; mime: string; content: string };
+  importFile: Session;
+  cancelImport: { id: string; cancelled: boolean };
+  rerunSession: Session;
+  startRecording: Session;
+  stopRecording: Session;
+}
+
+export type ErrorCode = 'invalid_argument' | 'not_found' | 'failed_precondition' | 'internal';
+
+/** Handlers return results, never raw errors: a failure is a value the UI can show. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } };
+
+export type MethodInput<M extends MethodName> = z.input<(typeof MethodParams)[M]>;
+export type MethodArgs<M extends MethodName> = z.output<(typeof MethodParams)[M]>;
+
+/** The API the renderer holds, whichever transport is under it. */
+export type UtterlyApi = {
+  [M in MethodName]: (params: MethodInput<M>) => Promise<Result<MethodResults[M]>>;
+} & {
+  /** Audio of a recording started with startRecording, as PCM bytes in its format. */
+  sendAudio(sessionId: string, chunk: ArrayBuffer): void;
+  /** Subscribes to pushed events; returns the unsubscribe function. */
+  onPush(listener: (push: Push) => void): () => void;
+};
+
+export interface ImportProgress {
+  session_id: string;
+  /** 0..1 of the file read. */
+  fraction: number;
+  /** Estimated seconds left, once there is enough to estimate from. */
+  eta_seconds: number | null;
+}
+
+/** What the back end pushes, unasked. */
+export type Push =
+  | { kind: 'event'; session_id: string; event: ApiResponse }
+  | { kind: 'progress'; progress: ImportProgress }
+  | { kind: 'session'; session: Session }
+  | { kind: 'deleted'; id: string };
