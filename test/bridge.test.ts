@@ -9,11 +9,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { openBackend, type Backend } from '../src/main/backend';
+import type { SessionService } from '../src/main/sessions/session-service';
 import { createHandlers, invoke, safeFilename, subscribePushes, type Bridge, type Handlers } from '../src/main/bridge/handlers';
+import { SUPPORTED_ENCODINGS } from '../src/shared/api';
 import { METHOD_NAMES, type MethodName, type MethodResults, type Push, type Result } from '../src/shared/contract';
 import { RUNNER_MODES, SESSION_SOURCES, SESSION_STATUSES, type Session } from '../src/shared/sessions';
 import { chunked, dataFile, INSTANT_MODEL, readPcmWav } from './helpers';
-import { SUPPORTED_ENCODINGS } from '../src/shared/api';
 
 const ERROR_CODES = ['invalid_argument', 'not_found', 'failed_precondition', 'internal'];
 
@@ -322,6 +323,10 @@ describe('methods', () => {
     expect(valueOf(await call('stopRecording', { id: live.id })).status).toBe('done');
     expect(await call('stopRecording', { id: live.id })).toMatchObject(precondition);
     expect((await call('deleteSession', { id: live.id })).ok).toBe(true);
+    // A stream of the streaming API is stopped by its own client only.
+    const stream = await backend.service.startRecording({ source: 'api', format: { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false }, settings: { mode: 'segmented', interim_results: false } });
+    expect(await call('stopRecording', { id: stream.session.id })).toMatchObject({ ...precondition, error: { message: expect.stringMatching(/streaming API client/) } });
+    await stream.stop();
 
     const rerun = valueOf(await call('rerunSession', { id: session.id, settings: { mode: 'simple' } }));
     expect(rerun).toMatchObject({ rerun_of: session.id, status: 'processing', settings: { mode: 'simple' } });
@@ -401,6 +406,32 @@ describe('live recording', () => {
       for (const id of [crypto.randomUUID(), done, '', 'x'.repeat(100)]) expect(() => bridge.sendAudio(id, new Uint8Array(64))).not.toThrow();
       expect(bridge.droppedAudioChunks).toBe(before + 4);
     } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('ends a recording once when the engine refuses its audio', async () => {
+    const id = crypto.randomUUID();
+    const recording = {
+      session: { id },
+      write: vi.fn(async () => Promise.reject(new Error('the engine is gone'))),
+      interrupt: vi.fn(async () => ({ id })),
+    };
+    const failing = createHandlers({ startRecording: async () => recording } as unknown as SessionService);
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      valueOf(await invoke(failing.handlers, 'startRecording', { format: { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false } }));
+      for (let i = 0; i < 3; i++) failing.sendAudio(id, new Uint8Array(64));
+      await sleep(10);
+      expect(recording.interrupt).toHaveBeenCalledTimes(1);
+      expect(recording.interrupt).toHaveBeenCalledWith('the audio could not be processed');
+      expect(errors).toHaveBeenCalledTimes(1);
+      failing.sendAudio(id, new Uint8Array(64));
+      expect(recording.write).toHaveBeenCalledTimes(3);
+      expect(failing.droppedAudioChunks).toBe(1);
+    } finally {
+      errors.mockRestore();
       warn.mockRestore();
     }
   });

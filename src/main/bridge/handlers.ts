@@ -49,8 +49,9 @@ export function createHandlers(service: SessionService): Bridge {
   function takeRecording(id: string): Recording {
     const recording = live.get(id);
     if (!recording) {
-      service.get(id); // not_found for an unknown session
-      throw new PreconditionError(`session ${id} is not recording`);
+      const { status } = service.get(id); // not_found for an unknown session
+      // A stream of the streaming API is recording too, but only its own client can stop it.
+      throw new PreconditionError(status === 'recording' ? `session ${id} is recorded by a streaming API client` : `session ${id} is not recording`);
     }
     live.delete(id);
     return recording;
@@ -91,6 +92,13 @@ export function createHandlers(service: SessionService): Bridge {
     stopRecording: async ({ id }) => takeRecording(id).stop(),
   };
 
+  async function interruptRecording(sessionId: string, reason: string): Promise<void> {
+    if (!live.has(sessionId)) return;
+    await takeRecording(sessionId)
+      .interrupt(reason)
+      .catch((error: unknown) => console.error(`Utterly: recording ${sessionId} could not be ended:`, error));
+  }
+
   return {
     handlers,
     sendAudio(sessionId, bytes) {
@@ -101,14 +109,14 @@ export function createHandlers(service: SessionService): Bridge {
         if (droppedAudioChunks % 1000 === 1) console.warn(`Utterly: audio for a session that is not recording (${droppedAudioChunks} chunk(s) dropped so far)`);
         return;
       }
-      recording.write(bytes).catch((error: unknown) => console.error(`Utterly: recording ${sessionId} could not take audio:`, error));
+      recording.write(bytes).catch((error: unknown) => {
+        // Every chunk queued behind a failed one fails too: the first ends the recording, once.
+        if (live.get(sessionId) !== recording) return;
+        console.error(`Utterly: recording ${sessionId} could not take audio:`, error);
+        void interruptRecording(sessionId, 'the audio could not be processed');
+      });
     },
-    async interruptRecording(sessionId, reason) {
-      if (!live.has(sessionId)) return;
-      await takeRecording(sessionId)
-        .interrupt(reason)
-        .catch((error: unknown) => console.error(`Utterly: recording ${sessionId} could not be ended:`, error));
-    },
+    interruptRecording,
     get droppedAudioChunks() {
       return droppedAudioChunks;
     },
