@@ -12,6 +12,7 @@ import { MODEL_DEFAULTS } from '../src/shared/model-config';
 import { decodeAudioFile } from '../src/main/engine/file-source';
 import { createResampler } from '../src/main/engine/resampler';
 import { StreamingContext } from '../src/main/engine/streaming-context';
+import { cliNodeFlags } from './cli-flags';
 
 const fixture = fileURLToPath(new URL('../test/data/silero-test.wav', import.meta.url));
 const instant = { ...MODEL_DEFAULTS, delay: 0, constant_factor: 0, jitter: 0, failure_rate: 0, panic_rate: 0, warmup_penalty: 0 };
@@ -86,7 +87,7 @@ export async function fileThroughput(): Promise<{ realtime: number; seconds: num
   writeFileSync(config, JSON.stringify({ model: instant }));
   execFileSync(process.execPath, ['scripts/build-node.mjs']);
   const started = performance.now();
-  const cli = spawn(process.execPath, ['out/node/cli.js', 'process', path, '--model-config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const cli = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'process', path, '--model-config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, treeRss(cli.pid!))), 50);
   let finals = 0;

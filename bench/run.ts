@@ -26,3 +26,13 @@ if (wanted('vad-node')) {
   line(`vs vad-node  segments: ${result.vadNode.length} vs ${result.utterly.length}, ${result.sameSegments ? 'the same within one frame' : 'DIFFERENT'}`);
   if (!result.sameSegments) line(JSON.stringify({ vadNode: result.vadNode, utterly: result.utterly }));
 }
+if (wanted('storage')) {
+  const { benchStorage } = await import('./storage.bench');
+  const { list10kMs, search10kMs, open10kEventsMs, eventsPerSecond } = await benchStorage();
+  line(`storage  10,000 sessions: first page with total ${list10kMs.toFixed(2)} ms, search ${search10kMs.toFixed(1)} ms; a session of 10,000 events opened in ${open10kEventsMs.toFixed(1)} ms (medians; target < 50 ms each); EventWriter ${Math.round(eventsPerSecond)} events/s`);
+}
+if (wanted('server')) {
+  const { threeHourRecording } = await import('./server.bench');
+  const r = await threeHourRecording();
+  line(`server  3 h of 16 kHz mono through /api/v1/segmented at full speed: ${r.realtime.toFixed(0)}x real time; server memory end - after 1 min: ${r.growthMb.toFixed(1)} MB (target < 50 MB); ${Math.round(r.eventsPerSecond)} events/s written (${r.events} events); stop to last final ${r.stopToLastFinalMs.toFixed(0)} ms`);
+}

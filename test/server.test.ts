@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get as httpGet } from 'node:http';
 import { WebSocket } from 'ws';
 import type { ApiResponse, AudioFormat } from '../src/shared/api';
 import { openBackend, type Backend } from '../src/main/backend';
@@ -134,6 +135,23 @@ describe('server', () => {
     const events = await round(client, format, [bytes]);
     expect(finals(events)).toHaveLength(1);
     client.socket.close();
+  });
+
+  it('refuses WebSockets opened by other web pages, and requests naming another host', async () => {
+    const refused = (path: string, headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(wsUrl(path), { headers });
+        socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        socket.on('open', () => resolve(101));
+        socket.on('error', () => undefined);
+      });
+    expect(await refused('/api/v1/segmented', { origin: 'https://evil.example' })).toBe(403);
+    expect(await refused('/api/v1/segmented', { host: 'evil.example' })).toBe(403);
+    expect(await refused('/api/v1/segmented', { origin: server.url })).toBe(101);
+    const response = await new Promise<number>((resolve) => {
+      httpGet(`${server.url}/api/v1/health`, { headers: { host: 'rebound.example:80' } }, (res) => resolve(res.statusCode ?? 0));
+    });
+    expect(response).toBe(403);
   });
 
   it('keeps what a client sent before vanishing, marked interrupted, and serves the others', async () => {

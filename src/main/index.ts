@@ -1,13 +1,22 @@
 // Electron main process entry. Kept thin: it composes the setup pieces.
 import { app, BrowserWindow, session } from 'electron';
 import { setupBackend } from './backend-setup';
-import { setupPermissions, setupWindow } from './window';
+import { createHandlers } from './bridge/handlers';
+import { appFrameCheck, setupIpc } from './bridge/ipc';
+import { appLocation, setupPermissions, setupWindow } from './window';
 
 app
   .whenReady()
   .then(() => {
     setupPermissions(session.defaultSession);
-    setupBackend();
+    const backend = setupBackend();
+    // Before the window: its preload sends the audio port as soon as it loads.
+    setupIpc({
+      ...createHandlers(backend.service),
+      service: backend.service,
+      isAppFrame: appFrameCheck(appLocation()),
+      getWebContents: () => BrowserWindow.getAllWindows()[0]?.webContents,
+    });
     setupWindow();
 
     // macOS: re-create a window when the dock icon is clicked and none is open.

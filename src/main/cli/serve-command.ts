@@ -2,6 +2,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openBackend } from '../backend';
+import { createHandlers } from '../bridge/handlers';
+import { handleBridgeConnection } from '../server/bridge-socket';
 import { startServer } from '../server/server';
 import { DATA_DIR_OPTION, ENGINE_OPTIONS, UsageError, dataDir, engineOptions, integerOption, parse } from './options';
 
@@ -26,11 +28,13 @@ export async function serveCommand(args: string[]): Promise<void> {
   const backend = openBackend({ dataDir: dataDir(values), engine });
   const staticDir = fileURLToPath(new URL('../renderer', import.meta.url));
   const log = (line: string) => process.stderr.write(line + '\n');
+  const bridge = createHandlers(backend.service);
   const server = await startServer({
     host: values.host ?? '127.0.0.1',
     port,
     service: backend.service,
     staticDir: existsSync(staticDir) ? staticDir : undefined,
+    onBridgeConnection: (socket) => handleBridgeConnection(socket, { ...bridge, service: backend.service }),
     log,
   }).catch(async (error: Error) => {
     await backend.close();

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { BRIDGE_SOCKET_PATH } from '../../shared/contract-methods';
 import type { SessionService } from '../sessions/session-service';
 import { handleStreamingConnection } from './streaming-socket';
 
@@ -69,9 +70,31 @@ async function serveStatic(staticDir: string | undefined, request: IncomingMessa
   createReadStream(file).pipe(response);
 }
 
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * A web page in the user's browser can open a WebSocket to any address: a request that comes
+ * from another origin is refused (clients that are not browsers send no Origin). On loopback,
+ * the Host must name loopback too, which stops DNS-rebinding pages.
+ */
+export function refuseForeignCaller(request: IncomingMessage, boundHost: string): string | undefined {
+  const host = request.headers.host ?? '';
+  const hostname = host.replace(/:\d+$/, '').toLowerCase();
+  if (isLoopback(boundHost) && !LOOPBACK_NAMES.has(hostname) && !hostname.startsWith('127.')) return `Host "${host}" is not this machine`;
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`) return `requests from ${origin} are not allowed`;
+  return undefined;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? (() => undefined);
   const http = createServer((request, response) => {
+    const refusal = refuseForeignCaller(request, options.host);
+    if (refusal) return sendJson(response, 403, { error: refusal });
     if (request.method === 'GET' && request.url === '/api/v1/health') return sendJson(response, 200, { status: 'healthy' });
     if (request.url?.startsWith('/api/')) return sendJson(response, 404, { error: `no such endpoint: ${request.method} ${request.url}` });
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' });
@@ -83,6 +106,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   http.on('upgrade', (request, socket, head) => {
+    const refusal = refuseForeignCaller(request, options.host);
+    if (refusal) {
+      socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\n\r\n${refusal}\n`);
+      return;
+    }
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const route =
       path === '/api/v1/simple' || path === '/api/v1/segmented'

@@ -16,9 +16,11 @@ function asBytes(data: RawData): Uint8Array {
 export function handleStreamingConnection(socket: WebSocket, mode: RunnerMode, service: SessionService, log: (line: string) => void): void {
   let recording: Recording | undefined;
   let forward: ((sessionId: string, event: ApiResponse) => void) | undefined;
-  // Messages are handled one after another, in the order they came; reading pauses meanwhile,
-  // so a client sending faster than the engine takes is slowed by TCP, not buffered without end.
+  // Messages are handled one after another, in the order they came. Reading pauses while any
+  // wait (ws still delivers the rest of a chunk already read), so a client sending faster than
+  // the engine takes is slowed by TCP instead of being buffered without end.
   let work: Promise<void> = Promise.resolve();
+  let waiting = 0;
 
   const send = (response: ApiResponse) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(response));
@@ -66,14 +68,16 @@ export function handleStreamingConnection(socket: WebSocket, mode: RunnerMode, s
   };
 
   socket.on('message', (data, isBinary) => {
-    socket.pause();
+    if (waiting++ === 0) socket.pause();
     work = work
       .then(() => handle(data, isBinary))
       .catch((error: Error) => {
         log(`streaming socket: ${error.message}`);
         send(errorEvent(error.message));
       })
-      .finally(() => socket.resume());
+      .finally(() => {
+        if (--waiting === 0) socket.resume();
+      });
   });
 
   socket.on('close', () => {
