@@ -36,3 +36,8 @@ if (wanted('server')) {
   const r = await threeHourRecording();
   line(`server  3 h of 16 kHz mono through /api/v1/segmented at full speed: ${r.realtime.toFixed(0)}x real time; server memory end - after 1 min: ${r.growthMb.toFixed(1)} MB (target < 50 MB); ${Math.round(r.eventsPerSecond)} events/s written (${r.events} events); stop to last final ${r.stopToLastFinalMs.toFixed(0)} ms`);
 }
+if (wanted('live')) {
+  const { liveAudioCost } = await import('./bridge.bench');
+  const { cpuMsPerAudioSecond, shareOfCore } = await liveAudioCost();
+  line(`live audio  48 kHz stereo float, 20 ms frames over the bridge socket in real time: the server spends ${cpuMsPerAudioSecond.toFixed(1)} ms of CPU per second of audio (${(shareOfCore * 100).toFixed(1)}% of a core), all of the back end's work included`);
+}
