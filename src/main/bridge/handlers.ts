@@ -1,6 +1,5 @@
 // The contract's methods on top of the SessionService, shared by every transport (Electron IPC,
 // the bridge WebSocket): validation, error mapping, and the live recordings the UI feeds.
-import { stat } from 'node:fs/promises';
 import { describeIssues } from '../../shared/api';
 import {
   METHOD_NAMES,
@@ -14,17 +13,9 @@ import {
 } from '../../shared/contract';
 import type { Session } from '../../shared/sessions';
 import { AudioFileError } from '../engine/file-source';
-import { SessionNotFoundError, type Recording, type SessionService, type SessionServiceEvents } from '../sessions/session-service';
+import { PreconditionError, SessionNotFoundError, type Recording, type SessionService, type SessionServiceEvents } from '../sessions/session-service';
 
 export type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResults[M]> };
-
-/** A request that is well formed but cannot be done in the current state. */
-export class PreconditionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PreconditionError';
-  }
-}
 
 export interface Bridge {
   handlers: Handlers;
@@ -63,8 +54,6 @@ export function createHandlers(service: SessionService): Bridge {
     getEvents: async ({ id, offset, limit }) => service.events(id, { offset, limit }),
     renameSession: async ({ id, title }) => service.rename(id, title),
     deleteSession: async ({ id }) => {
-      const { status } = service.get(id);
-      if (status === 'recording' || status === 'processing') throw new PreconditionError(`session ${id} is still ${status}; stop or cancel it first`);
       await service.delete(id);
       return { id, deleted: true };
     },
@@ -78,12 +67,7 @@ export function createHandlers(service: SessionService): Bridge {
       service.get(id);
       return { id, cancelled: service.cancelImport(id) };
     },
-    rerunSession: async ({ id, settings }) => {
-      const { audio_path } = service.get(id);
-      if (!audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
-      if (!(await stat(audio_path).catch(() => undefined))) throw new PreconditionError(`the audio of session ${id} is missing`);
-      return service.rerun(id, settings);
-    },
+    rerunSession: async ({ id, settings }) => service.rerun(id, settings),
     startRecording: async ({ format, settings, title }) => {
       const recording = await service.startRecording({ source: 'mic', format, settings, title });
       live.set(recording.session.id, recording);

@@ -23,6 +23,14 @@ export interface SessionServiceEvents {
   changed: [Session | { id: string; deleted: true }];
 }
 
+/** A request that is well formed but cannot be done in the session's current state. */
+export class PreconditionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PreconditionError';
+  }
+}
+
 export class SessionNotFoundError extends Error {
   constructor(id: string) {
     super(`no session with id ${id}`);
@@ -38,7 +46,7 @@ export class Recording {
     readonly session: Session,
     private readonly stream: AudioStream,
     private readonly audio: WavRecorder,
-    private readonly finishWith: (status: 'done' | 'interrupted', error?: string) => Promise<Session>,
+    private readonly finishWith: (status: 'done' | 'interrupted' | 'failed', error?: string) => Promise<Session>,
   ) {}
 
   /** PCM bytes in the session's format: kept on disk first, then given to the engine. */
@@ -50,8 +58,13 @@ export class Recording {
 
   /** Ends the audio; resolves with the session once every final result is stored. */
   async stop(): Promise<Session> {
-    await this.writes;
-    await this.stream.stop();
+    try {
+      await this.writes;
+      await this.stream.stop();
+    } catch (error) {
+      // The audio is on disk whatever went wrong: the session ends, it does not stay "recording".
+      return this.finishWith('failed', (error as Error).message);
+    }
     return this.finishWith('done');
   }
 
@@ -176,10 +189,8 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   /** Processes a stored session's audio again, with other settings, as a new session. */
   async rerun(id: string, settings: SessionSettings): Promise<Session> {
     const original = this.require(id);
-    if (!original.audio_path) throw new Error(`session ${id} has no stored audio`);
-    await stat(original.audio_path).catch(() => {
-      throw new Error(`the audio of session ${id} is missing (${original.audio_path})`);
-    });
+    if (!original.audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
+    if (!(await stat(original.audio_path).catch(() => undefined))) throw new PreconditionError(`the audio of session ${id} is missing`);
     const session = await this.importFile(original.audio_path, settings, `${original.title} (re-run)`);
     return this.store.updateSession(session.id, { rerun_of: original.id, original_name: original.original_name });
   }
@@ -215,7 +226,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   async delete(id: string): Promise<void> {
     const session = this.require(id);
     if (session.status === 'recording' || session.status === 'processing') {
-      throw new Error(`session ${id} is still ${session.status}; stop or cancel it first`);
+      throw new PreconditionError(`session ${id} is still ${session.status}; stop or cancel it first`);
     }
     this.store.deleteSession(id);
     if (session.audio_path) await rm(session.audio_path, { force: true });
