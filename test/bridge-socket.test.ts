@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { openBackend, type Backend } from '../src/main/backend';
 import { createHandlers, type Bridge } from '../src/main/bridge/handlers';
+import { audioPathOf } from '../src/shared/contract-methods';
 import { handleBridgeConnection } from '../src/main/server/bridge-socket';
 import { connectWebTransport } from '../src/renderer/src/lib/web-transport';
 import type { Push, UtterlyApi } from '../src/shared/contract';
@@ -72,7 +73,7 @@ function valueOf<T>(result: { ok: true; value: T } | { ok: false; error: { messa
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'utterly-bridge-socket-'));
   backend = openBackend({ dataDir, engine: { model: INSTANT_MODEL, poolSize: 2 } });
-  bridge = createHandlers(backend.service);
+  bridge = createHandlers(backend.service, { getSettings: backend.getSettings, setSettings: backend.setSettings, audioUrl: audioPathOf });
   server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   server.on('connection', (socket) => handleBridgeConnection(socket, { ...bridge, service: backend.service }));
   await new Promise((resolve) => server.once('listening', resolve));

@@ -12,7 +12,8 @@ import { openBackend, type Backend } from '../src/main/backend';
 import type { SessionService } from '../src/main/sessions/session-service';
 import { createHandlers, invoke, safeFilename, subscribePushes, type Bridge, type Handlers } from '../src/main/bridge/handlers';
 import { SUPPORTED_ENCODINGS } from '../src/shared/api';
-import { METHOD_NAMES, type MethodName, type MethodResults, type Push, type Result } from '../src/shared/contract';
+import { METHOD_NAMES, audioPathOf, type MethodName, type MethodResults, type Push, type Result } from '../src/shared/contract';
+import { AppSettingsSchema } from '../src/shared/settings';
 import { RUNNER_MODES, SESSION_SOURCES, SESSION_STATUSES, type Session } from '../src/shared/sessions';
 import { chunked, dataFile, INSTANT_MODEL, readPcmWav } from './helpers';
 
@@ -50,7 +51,16 @@ const RESULT_SHAPES: Record<MethodName, z.ZodType> = {
   rerunSession: SessionShape,
   startRecording: SessionShape,
   stopRecording: SessionShape,
+  getSettings: AppSettingsSchema,
+  setSettings: AppSettingsSchema,
+  getWaveform: z.object({ points_per_second: z.number().positive(), duration: z.number().min(0), channels: z.array(z.array(z.number().min(0).max(1))) }).strict(),
+  getAudioUrl: z.object({ url: z.string().startsWith('/api/v1/sessions/'), mime: z.string() }).strict(),
+  chooseAudioFiles: z.object({ paths: z.array(z.string()) }).strict(),
+  saveExport: z.object({ path: z.null() }).strict(),
 };
+
+/** The system dialogs of a desktop app whose user cancels them. */
+const cancellingDialogs = { chooseAudioFiles: async () => [], saveFile: async () => null };
 
 let dataDir: string;
 let backend: Backend;
@@ -97,7 +107,7 @@ async function importAndWait(path: string, title?: string): Promise<Session> {
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'utterly-bridge-'));
   backend = openBackend({ dataDir, engine: { model: INSTANT_MODEL, poolSize: 2 } });
-  bridge = createHandlers(backend.service);
+  bridge = createHandlers(backend.service, { getSettings: backend.getSettings, setSettings: backend.setSettings, audioUrl: audioPathOf, desktop: cancellingDialogs });
   handlers = bridge.handlers;
   reader = new Database(join(dataDir, 'utterly.db'), { readonly: true });
 });
@@ -165,6 +175,15 @@ describe('invoke with anything', () => {
       fc.constantFrom(notAudio, join(dataDir, 'missing.wav'), '/', dataDir, audioDir(), dataFile('README.md'), 'relative/path.wav', 'C:\\nope.wav'),
     );
 
+    const validAppSettings = fc
+      .record({ mode: fc.constantFrom('segmented', 'simple'), interim_results: fc.boolean(), max_futures: fc.option(fc.integer({ min: 1, max: 256 })) })
+      .map((changes) => ({ ...backend.getSettings(), ...changes }));
+    const mixedAppSettings = fc.oneof(
+      validAppSettings,
+      fc.record({ model: fc.oneof(garbage, fc.record({ delay: numberish, failure_rate: numberish }, { requiredKeys: [] })), vad: garbage, pool_size: numberish, max_futures: numberish }, { requiredKeys: [] }),
+      garbage,
+    );
+
     type Field = { valid: fc.Arbitrary<unknown>; mixed: fc.Arbitrary<unknown>; required?: true };
     const id: Field = { valid: validId, mixed: mixed(validId), required: true };
     const offset: Field = { valid: fc.integer({ min: 0, max: 500 }), mixed: mixedNumber(fc.integer({ min: 0, max: 500 })) };
@@ -183,6 +202,13 @@ describe('invoke with anything', () => {
       rerunSession: { id, settings },
       startRecording: { format: { valid: validFormat, mixed: mixedFormat, required: true }, settings, title },
       stopRecording: { id },
+      getSettings: {},
+      // Valid settings keep the model and the pool, so that the engine is not restarted each time.
+      setSettings: { settings: { valid: validAppSettings, mixed: mixedAppSettings, required: true } },
+      getWaveform: { id, max_points: { valid: fc.integer({ min: 100, max: 5000 }), mixed: mixedNumber(fc.integer({ min: 100, max: 5000 })) } },
+      getAudioUrl: { id },
+      chooseAudioFiles: {},
+      saveExport: { id, format: { valid: fc.constantFrom('json', 'labels'), mixed: mixed(fc.constantFrom('json', 'labels')), required: true } },
     };
     const recordOf = (method: MethodName, pick: 'valid' | 'mixed') => {
       const entries = Object.entries(fields[method]);
@@ -242,6 +268,7 @@ describe('invoke with anything', () => {
     // The run reached both sides of every method (stopRecording succeeds after each startRecording).
     expect([...seen.ok].sort()).toEqual(METHOD_NAMES.filter((method) => method !== 'stopRecording').sort());
     expect([...seen.refused].filter((kind) => kind.endsWith(':internal'))).toEqual([]);
+    // Methods that take no argument cannot be given a wrong one, but for junk instead of {}.
     for (const method of METHOD_NAMES) expect(seen.refused).toContain(`${method}:invalid_argument`);
     for (const expected of ['unknown:invalid_argument', 'getSession:not_found', 'importFile:failed_precondition', 'stopRecording:failed_precondition']) {
       expect(seen.refused).toContain(expected);
@@ -417,7 +444,7 @@ describe('live recording', () => {
       write: vi.fn(async () => Promise.reject(new Error('the engine is gone'))),
       interrupt: vi.fn(async () => ({ id })),
     };
-    const failing = createHandlers({ startRecording: async () => recording } as unknown as SessionService);
+    const failing = createHandlers({ startRecording: async () => recording } as unknown as SessionService, { getSettings: backend.getSettings, setSettings: backend.setSettings, audioUrl: audioPathOf });
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {

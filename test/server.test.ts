@@ -4,7 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
+import { UPLOAD_PATH, audioPathOf } from '../src/shared/contract-methods';
 import { WebSocket } from 'ws';
 import type { ApiResponse, AudioFormat } from '../src/shared/api';
 import { openBackend, type Backend } from '../src/main/backend';
@@ -19,7 +21,7 @@ let reference: StreamingContext;
 
 beforeAll(async () => {
   backend = openBackend({ dataDir: mkdtempSync(join(tmpdir(), 'utterly-server-')), engine: { model: INSTANT_MODEL, poolSize: 2 } });
-  server = await startServer({ host: '127.0.0.1', port: 0, service: backend.service });
+  server = await startServer({ host: '127.0.0.1', port: 0, service: backend.service, uploadDir: backend.uploadDir });
   reference = await engine();
 });
 afterAll(async () => {
@@ -135,6 +137,27 @@ describe('server', () => {
     const events = await round(client, format, [bytes]);
     expect(finals(events)).toHaveLength(1);
     client.socket.close();
+  });
+
+  it('takes an upload to import, and serves the session audio with byte ranges for seeking', async () => {
+    const original = readFileSync(dataFile('vad-node-test.wav'));
+    const upload = await fetch(`${server.url}${UPLOAD_PATH}?name=${encodeURIComponent('my recording.wav')}`, { method: 'POST', body: original });
+    expect(upload.status).toBe(201);
+    const { path } = (await upload.json()) as { path: string };
+    expect(path.startsWith(backend.uploadDir)).toBe(true);
+    expect(readFileSync(path)).toEqual(original);
+
+    const session = await backend.service.importFile(path, { mode: 'segmented', interim_results: false }, 'my recording');
+    const whole = await fetch(`${server.url}${audioPathOf(session.id)}`);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('content-type')).toBe('audio/wav');
+    expect(Buffer.from(await whole.arrayBuffer())).toEqual(original);
+    const part = await fetch(`${server.url}${audioPathOf(session.id)}`, { headers: { range: 'bytes=1000-1999' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 1000-1999/${original.length}`);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(original.subarray(1000, 2000));
+    expect((await fetch(`${server.url}${audioPathOf('00000000-0000-4000-8000-000000000000')}`)).status).toBe(404);
+    expect((await fetch(`${server.url}${UPLOAD_PATH}`, { method: 'POST', body: 'x' })).status).toBe(400);
   });
 
   it('refuses WebSockets opened by other web pages, and requests naming another host', async () => {

@@ -15,6 +15,7 @@ import { openDatabase } from '../src/main/storage/database';
 import { EventWriter } from '../src/main/storage/event-writer';
 import { exportSessionJson, exportSessionLabels } from '../src/main/storage/export';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, runMigrations, type Migration } from '../src/main/storage/migrations';
+import { searchTextOf } from '../src/main/storage/search';
 import { SessionStore, type NewSession } from '../src/main/storage/session-store';
 
 const SEGMENTED: SessionSettings = { mode: 'segmented', interim_results: true };
@@ -117,6 +118,13 @@ describe('migrations', () => {
       );
       insertSession.run('a', 'Morning Standup', 'mic', null, '{"channels":1,"sample_rate":48000,"bit_depth":32,"is_float":true}', JSON.stringify(SEGMENTED), 'done', '2025-01-01T09:00:00.000Z', '2025-01-01T09:15:00.000Z', 900, '/audio/a.wav', null);
       insertSession.run('b', 'Interview', 'file', 'Ärger im Büro.MP3', null, JSON.stringify(SIMPLE), 'failed', '2025-01-02T10:00:00.000Z', null, null, null, 'cannot decode');
+      // From version 2 on, the app wrote each row's search text with it.
+      if (from >= 2) {
+        const setSearchText = old.prepare('UPDATE sessions SET search_text = ? WHERE id = ?');
+        for (const row of old.prepare('SELECT id, title, original_name FROM sessions').all() as { id: string; title: string; original_name: string | null }[]) {
+          setSearchText.run(searchTextOf(row.title, row.original_name), row.id);
+        }
+      }
       old.prepare("INSERT INTO events (session_id, seq, channel, type, time) VALUES ('a', 0, 0, 'active', 1.5)").run();
       old.prepare("INSERT INTO events (session_id, seq, channel, type, start_time, end_time, is_final, output) VALUES ('a', 1, 0, 'segment', 1.5, 3, 1, '{\"count\":24000}')").run();
       old.close();

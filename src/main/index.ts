@@ -2,17 +2,21 @@
 import { app, BrowserWindow, session } from 'electron';
 import { setupBackend } from './backend-setup';
 import { createHandlers } from './bridge/handlers';
+import { desktopDialogs, mediaUrlOf, registerMediaScheme, setupMediaProtocol } from './desktop';
 import { appFrameCheck, setupIpc } from './bridge/ipc';
 import { appLocation, setupPermissions, setupWindow } from './window';
+
+registerMediaScheme();
 
 app
   .whenReady()
   .then(() => {
     setupPermissions(session.defaultSession);
     const backend = setupBackend();
+    setupMediaProtocol(backend.service);
     // Before the window: its preload sends the audio port as soon as it loads.
     setupIpc({
-      ...createHandlers(backend.service),
+      ...createHandlers(backend.service, { getSettings: backend.getSettings, setSettings: backend.setSettings, audioUrl: mediaUrlOf, desktop: desktopDialogs }),
       service: backend.service,
       isAppFrame: appFrameCheck(appLocation()),
       getWebContents: () => BrowserWindow.getAllWindows()[0]?.webContents,

@@ -12,6 +12,12 @@ export const METHOD_NAMES = [
   'rerunSession',
   'startRecording',
   'stopRecording',
+  'getSettings',
+  'setSettings',
+  'getWaveform',
+  'getAudioUrl',
+  'chooseAudioFiles',
+  'saveExport',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
@@ -25,3 +31,9 @@ export const AUDIO_PORT_CHANNEL = 'utterly:audio-port';
 export const AUDIO_FRAME_ID_BYTES = 36;
 /** Where `cli -- serve` carries the contract over a WebSocket, for the web build. */
 export const BRIDGE_SOCKET_PATH = '/api/v1/bridge';
+/** Where `cli -- serve` serves a session's audio (with byte ranges, for seeking). */
+export const audioPathOf = (sessionId: string) => `/api/v1/sessions/${sessionId}/audio`;
+/** Where the web build uploads a file to import: POST the bytes, `?name=FILE`; answers `{ path }`. */
+export const UPLOAD_PATH = '/api/v1/uploads';
+/** The desktop app's scheme for session audio: `utterly-media://audio/<session id>`. */
+export const MEDIA_SCHEME = 'utterly-media';

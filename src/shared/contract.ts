@@ -5,8 +5,20 @@ import { z } from 'zod';
 import { AudioFormatSchema, type ApiResponse } from './api';
 import { METHOD_NAMES, type MethodName } from './contract-methods';
 import { SessionSettingsSchema, SessionTitleSchema, type Session } from './sessions';
+import { AppSettingsSchema, type AppSettings } from './settings';
 
-export { METHOD_NAMES, ipcChannel, PUSH_CHANNEL, AUDIO_PORT_CHANNEL, AUDIO_FRAME_ID_BYTES, BRIDGE_SOCKET_PATH, type MethodName } from './contract-methods';
+export {
+  METHOD_NAMES,
+  ipcChannel,
+  PUSH_CHANNEL,
+  AUDIO_PORT_CHANNEL,
+  AUDIO_FRAME_ID_BYTES,
+  BRIDGE_SOCKET_PATH,
+  UPLOAD_PATH,
+  MEDIA_SCHEME,
+  audioPathOf,
+  type MethodName,
+} from './contract-methods';
 
 const SessionId = z.string({ error: 'id must be text' }).uuid('id must be a session id');
 const Paging = {
@@ -19,6 +31,8 @@ const Paging = {
     .default(100),
 };
 
+const ExportFormat = z.enum(['json', 'labels'], { error: 'format must be "json" or "labels"' });
+
 /** Argument schemas, one per method. Unknown keys are refused so that a typo is not silently ignored. */
 export const MethodParams = {
   listSessions: z.object({ ...Paging, query: z.string({ error: 'query must be text' }).max(200, 'query must be at most 200 characters').optional() }).strict(),
@@ -26,7 +40,7 @@ export const MethodParams = {
   getEvents: z.object({ id: SessionId, ...Paging }).strict(),
   renameSession: z.object({ id: SessionId, title: SessionTitleSchema }).strict(),
   deleteSession: z.object({ id: SessionId }).strict(),
-  exportSession: z.object({ id: SessionId, format: z.enum(['json', 'labels'], { error: 'format must be "json" or "labels"' }) }).strict(),
+  exportSession: z.object({ id: SessionId, format: ExportFormat }).strict(),
   importFile: z
     .object({
       path: z.string({ error: 'path must be text' }).min(1, 'path must not be empty').max(4096, 'path is too long'),
@@ -44,6 +58,24 @@ export const MethodParams = {
     })
     .strict(),
   stopRecording: z.object({ id: SessionId }).strict(),
+  getSettings: z.object({}).strict(),
+  setSettings: z.object({ settings: AppSettingsSchema }).strict(),
+  getWaveform: z
+    .object({
+      id: SessionId,
+      max_points: z
+        .number({ error: 'max_points must be a number' })
+        .int('max_points must be a whole number')
+        .min(100, 'max_points must be between 100 and 1000000')
+        .max(1_000_000, 'max_points must be between 100 and 1000000')
+        .default(200_000),
+    })
+    .strict(),
+  getAudioUrl: z.object({ id: SessionId }).strict(),
+  /** Desktop only: the system's file picker. */
+  chooseAudioFiles: z.object({}).strict(),
+  /** Desktop only: the system's save dialog, then the export written there. */
+  saveExport: z.object({ id: SessionId, format: ExportFormat }).strict(),
 } as const satisfies Record<MethodName, z.ZodType>;
 
 // Every name has a schema (above) and every schema a name (here).
@@ -63,6 +95,15 @@ export interface MethodResults {
   rerunSession: Session;
   startRecording: Session;
   stopRecording: Session;
+  getSettings: AppSettings;
+  setSettings: AppSettings;
+  /** Per channel, the loudest absolute sample of each 1/points_per_second seconds. */
+  getWaveform: { points_per_second: number; duration: number; channels: number[][] };
+  /** Where the session's audio can be played from, by this transport. */
+  getAudioUrl: { url: string; mime: string };
+  chooseAudioFiles: { paths: string[] };
+  /** Where the export was saved; null when the dialog was cancelled. */
+  saveExport: { path: string | null };
 }
 
 export type ErrorCode = 'invalid_argument' | 'not_found' | 'failed_precondition' | 'internal';

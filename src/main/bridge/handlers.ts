@@ -11,7 +11,10 @@ import {
   type Push,
   type Result,
 } from '../../shared/contract';
+import { extname } from 'node:path';
 import type { Session } from '../../shared/sessions';
+import type { AppSettings } from '../../shared/settings';
+import { computeEnvelope, type Envelope } from '../sessions/waveform';
 import { AudioFileError } from '../engine/file-source';
 import { PreconditionError, SessionNotFoundError, type Recording, type SessionService, type SessionServiceEvents } from '../sessions/session-service';
 
@@ -32,7 +35,45 @@ const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0
 
 export const failure = (code: ErrorCode, message: string): Result<never> => ({ ok: false, error: { code, message: clip(message, 500) } });
 
-export function createHandlers(service: SessionService): Bridge {
+/** The system's file dialogs: only the desktop app has them. */
+export interface DesktopDialogs {
+  chooseAudioFiles(): Promise<string[]>;
+  /** Asks where to save; writes `content` there; null when the person cancels. */
+  saveFile(suggestedName: string, content: string): Promise<string | null>;
+}
+
+/** What the handlers need besides the sessions: settings, and what differs by transport. */
+export interface BridgeHost {
+  getSettings(): AppSettings;
+  setSettings(settings: AppSettings): AppSettings;
+  /** Where this transport serves a session's audio from. */
+  audioUrl(sessionId: string): string;
+  desktop?: DesktopDialogs;
+}
+
+export const AUDIO_MIME: Record<string, string> = {
+  '.wav': 'audio/wav',
+  '.mp3': 'audio/mpeg',
+  '.flac': 'audio/flac',
+  '.ogg': 'audio/ogg',
+  '.oga': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.m4a': 'audio/mp4',
+  '.aac': 'audio/aac',
+  '.webm': 'audio/webm',
+};
+
+export function createHandlers(service: SessionService, host: BridgeHost): Bridge {
+  const envelopes = new EnvelopeCache();
+  const desktopOnly = (): DesktopDialogs => {
+    if (!host.desktop) throw new PreconditionError('this needs the desktop app: in a browser, use the file input and downloads');
+    return host.desktop;
+  };
+  const exportOf = (id: string, format: 'json' | 'labels') => {
+    const name = safeFilename(service.get(id).title);
+    if (format === 'labels') return { filename: `${name}.txt`, mime: 'text/plain', content: service.exportLabels(id) };
+    return { filename: `${name}.json`, mime: 'application/json', content: JSON.stringify(service.exportJson(id), null, 2) };
+  };
   const live = new Map<string, Recording>();
   let droppedAudioChunks = 0;
 
@@ -57,11 +98,7 @@ export function createHandlers(service: SessionService): Bridge {
       await service.delete(id);
       return { id, deleted: true };
     },
-    exportSession: async ({ id, format }) => {
-      const name = safeFilename(service.get(id).title);
-      if (format === 'labels') return { filename: `${name}.txt`, mime: 'text/plain', content: service.exportLabels(id) };
-      return { filename: `${name}.json`, mime: 'application/json', content: JSON.stringify(service.exportJson(id), null, 2) };
-    },
+    exportSession: async ({ id, format }) => exportOf(id, format),
     importFile: async ({ path, settings, title }) => service.importFile(path, settings, title),
     cancelImport: async ({ id }) => {
       service.get(id);
@@ -74,6 +111,25 @@ export function createHandlers(service: SessionService): Bridge {
       return recording.session;
     },
     stopRecording: async ({ id }) => takeRecording(id).stop(),
+    getSettings: async () => host.getSettings(),
+    setSettings: async ({ settings }) => host.setSettings(settings),
+    getWaveform: async ({ id, max_points }) => {
+      const session = service.get(id);
+      if (!session.audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
+      // A recording's audio still grows: computed afresh each time, never cached.
+      const finished = session.status !== 'recording' && session.status !== 'processing';
+      return envelopes.get(`${id}:${max_points}`, finished, () => computeEnvelope(session.audio_path!, session.duration, max_points));
+    },
+    getAudioUrl: async ({ id }) => {
+      const { audio_path } = service.get(id);
+      if (!audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
+      return { url: host.audioUrl(id), mime: AUDIO_MIME[extname(audio_path).toLowerCase()] ?? 'application/octet-stream' };
+    },
+    chooseAudioFiles: async () => ({ paths: await desktopOnly().chooseAudioFiles() }),
+    saveExport: async ({ id, format }) => {
+      const { filename, content } = exportOf(id, format);
+      return { path: await desktopOnly().saveFile(filename, content) };
+    },
   };
 
   async function interruptRecording(sessionId: string, reason: string): Promise<void> {
@@ -172,4 +228,21 @@ export function safeFilename(title: string): string {
   const name = short.replace(/^[. ]+|[. ]+$/g, '');
   if (!name) return 'session';
   return RESERVED_WINDOWS_NAMES.test(name) ? `_${name}` : name;
+}
+
+/** The last few envelopes of finished sessions: the timeline asks again on every visit. */
+class EnvelopeCache {
+  private readonly entries = new Map<string, Promise<Envelope>>();
+
+  get(key: string, cacheable: boolean, compute: () => Promise<Envelope>): Promise<Envelope> {
+    if (!cacheable) return compute();
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = compute();
+      entry.catch(() => this.entries.delete(key));
+      this.entries.set(key, entry);
+      if (this.entries.size > 8) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return entry;
+  }
 }

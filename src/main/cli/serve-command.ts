@@ -1,6 +1,7 @@
 // `serve`: the back end for any browser or client on this machine.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { audioPathOf } from '../../shared/contract-methods';
 import { openBackend } from '../backend';
 import { createHandlers } from '../bridge/handlers';
 import { handleBridgeConnection } from '../server/bridge-socket';
@@ -28,12 +29,13 @@ export async function serveCommand(args: string[]): Promise<void> {
   const backend = openBackend({ dataDir: dataDir(values), engine });
   const staticDir = fileURLToPath(new URL('../renderer', import.meta.url));
   const log = (line: string) => process.stderr.write(line + '\n');
-  const bridge = createHandlers(backend.service);
+  const bridge = createHandlers(backend.service, { getSettings: backend.getSettings, setSettings: backend.setSettings, audioUrl: audioPathOf });
   const server = await startServer({
     host: values.host ?? '127.0.0.1',
     port,
     service: backend.service,
     staticDir: existsSync(staticDir) ? staticDir : undefined,
+    uploadDir: backend.uploadDir,
     onBridgeConnection: (socket) => handleBridgeConnection(socket, { ...bridge, service: backend.service }),
     log,
   }).catch(async (error: Error) => {

@@ -110,6 +110,11 @@ export class InferencePool {
     return this.workers.length;
   }
 
+  /** Streams using the pool right now. */
+  get openClients(): number {
+    return this.clients.length;
+  }
+
   /** Model processes up and answering right now. */
   get liveWorkers(): number {
     return this.workers.filter((w) => w.isReady).length;

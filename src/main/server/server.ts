@@ -6,8 +6,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BRIDGE_SOCKET_PATH } from '../../shared/contract-methods';
+import { BRIDGE_SOCKET_PATH, UPLOAD_PATH } from '../../shared/contract-methods';
 import type { SessionService } from '../sessions/session-service';
+import { AUDIO_MIME } from '../bridge/handlers';
+import { receiveUpload, sendFileWithRanges } from './files';
 import { handleStreamingConnection } from './streaming-socket';
 
 export interface ServerOptions {
@@ -16,6 +18,8 @@ export interface ServerOptions {
   service: SessionService;
   /** The web build of the renderer (out/renderer); absent, `/` explains how to make it. */
   staticDir?: string;
+  /** Where uploads of files to import go; without it, uploads are refused. */
+  uploadDir?: string;
   /** Serves the UI's contract on /api/v1/bridge. */
   onBridgeConnection?: (socket: WebSocket) => void;
   log?: (line: string) => void;
@@ -29,6 +33,8 @@ export interface RunningServer {
 
 /** The largest WebSocket message taken: far above any sane audio chunk, far below harm. */
 const MAX_MESSAGE_BYTES = 16 * 2 ** 20;
+
+const AUDIO_PATH = /^\/api\/v1\/sessions\/([0-9a-f-]{36})\/audio$/;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -96,13 +102,44 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const refusal = refuseForeignCaller(request, options.host);
     if (refusal) return sendJson(response, 403, { error: refusal });
     if (request.method === 'GET' && request.url === '/api/v1/health') return sendJson(response, 200, { status: 'healthy' });
-    if (request.url?.startsWith('/api/')) return sendJson(response, 404, { error: `no such endpoint: ${request.method} ${request.url}` });
+    if (request.url?.startsWith('/api/')) {
+      handleApiRequest(request, response).catch((error: Error) => {
+        log(`${request.method} ${request.url}: ${error.message}`);
+        if (!response.headersSent) sendJson(response, 500, { error: error.message });
+        else response.destroy();
+      });
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' });
     serveStatic(options.staticDir, request, response).catch((error: Error) => {
       log(`static: ${error.message}`);
       if (!response.headersSent) response.writeHead(500).end();
     });
   });
+
+  async function handleApiRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const audio = AUDIO_PATH.exec(url.pathname);
+    if (audio && (request.method === 'GET' || request.method === 'HEAD')) {
+      const session = findSession(audio[1]!);
+      if (!session?.audio_path) return sendJson(response, 404, { error: `no audio for session ${audio[1]}` });
+      return sendFileWithRanges(request, response, session.audio_path, AUDIO_MIME[extname(session.audio_path).toLowerCase()] ?? 'application/octet-stream');
+    }
+    if (url.pathname === UPLOAD_PATH && request.method === 'POST' && options.uploadDir) {
+      const name = url.searchParams.get('name');
+      if (!name) return sendJson(response, 400, { error: 'the upload needs ?name=FILE' });
+      return sendJson(response, 201, { path: await receiveUpload(request, options.uploadDir, name) });
+    }
+    sendJson(response, 404, { error: `no such endpoint: ${request.method} ${url.pathname}` });
+  }
+
+  function findSession(id: string) {
+    try {
+      return options.service.get(id);
+    } catch {
+      return undefined;
+    }
+  }
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   http.on('upgrade', (request, socket, head) => {

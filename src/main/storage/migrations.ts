@@ -71,6 +71,18 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const row of rows) setSearchText.run(searchTextOf(row.title, row.original_name), row.id);
     },
   },
+  {
+    version: 3,
+    description: 'the app settings, kept between runs',
+    up(db) {
+      db.exec(`
+        CREATE TABLE settings (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL CHECK (json_valid(value))
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

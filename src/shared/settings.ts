@@ -1,0 +1,34 @@
+// The app's settings, kept between runs: the model's parameters, the VAD's, the engine's
+// processes, and how new sessions are processed. Validated with the limits the back end uses.
+import { z } from 'zod';
+import { MODEL_DEFAULTS, ModelParamsSchema } from './model-config';
+import { RUNNER_MODES } from './sessions';
+import { VAD_DEFAULTS, VadSettingsSchema } from './vad-settings';
+
+export const AppSettingsSchema = z
+  .object({
+    model: ModelParamsSchema.default(MODEL_DEFAULTS),
+    vad: VadSettingsSchema.default(VAD_DEFAULTS),
+    /** Model processes; null: one per core. */
+    pool_size: z
+      .number({ error: 'pool_size must be a number' })
+      .int('pool_size must be a whole number')
+      .min(1, 'pool_size must be between 1 and 64')
+      .max(64, 'pool_size must be between 1 and 64')
+      .nullable()
+      .default(null),
+    /** Inferences one session may have running at once; null: the pool size. */
+    max_futures: z
+      .number({ error: 'max_futures must be a number' })
+      .int('max_futures must be a whole number')
+      .min(1, 'max_futures must be between 1 and 256')
+      .max(256, 'max_futures must be between 1 and 256')
+      .nullable()
+      .default(null),
+    mode: z.enum(RUNNER_MODES, { error: 'mode must be "segmented" or "simple"' }).default('segmented'),
+    interim_results: z.boolean({ error: 'interim_results must be true or false' }).default(true),
+  })
+  .strict();
+export type AppSettings = z.infer<typeof AppSettingsSchema>;
+
+export const DEFAULT_SETTINGS: AppSettings = AppSettingsSchema.parse({});
