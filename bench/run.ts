@@ -41,3 +41,8 @@ if (wanted('live')) {
   const { cpuMsPerAudioSecond, shareOfCore } = await liveAudioCost();
   line(`live audio  48 kHz stereo float, 20 ms frames over the bridge socket in real time: the server spends ${cpuMsPerAudioSecond.toFixed(1)} ms of CPU per second of audio (${(shareOfCore * 100).toFixed(1)}% of a core), all of the back end's work included`);
 }
+if (wanted('timeline')) {
+  const { benchTimeline } = await import('./timeline.bench');
+  const r = await benchTimeline();
+  line(`timeline  10,000 segments over 3 h, zooming and scrolling in Chromium: ${JSON.stringify(r)}`);
+}

@@ -2,7 +2,7 @@
 // (out/preload/index.cjs) and may only use Electron's sandbox-safe modules. It exposes the
 // contract (src/shared/contract.ts) and nothing else: never ipcRenderer itself. Only the
 // schema-free half of the contract is imported, so that zod is not bundled here.
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import type { MethodName, Push, UtterlyApi } from '../shared/contract';
 import { AUDIO_PORT_CHANNEL, METHOD_NAMES, PUSH_CHANNEL, ipcChannel } from '../shared/contract-methods';
 
@@ -17,6 +17,11 @@ const methods = Object.fromEntries(
 
 const api = {
   ...methods,
+  platform: 'desktop',
+  async fileToImport(file) {
+    const path = webUtils.getPathForFile(file);
+    return path ? { ok: true, value: { path } } : { ok: false, error: { code: 'invalid_argument', message: `${file.name} is not a file on this computer` } };
+  },
   sendAudio(sessionId, chunk) {
     audioPort.postMessage({ sessionId, chunk }, [chunk]);
   },

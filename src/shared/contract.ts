@@ -118,10 +118,17 @@ export type MethodArgs<M extends MethodName> = z.output<(typeof MethodParams)[M]
 export type UtterlyApi = {
   [M in MethodName]: (params: MethodInput<M>) => Promise<Result<MethodResults[M]>>;
 } & {
+  /** The desktop app has the system's dialogs; a browser has downloads and file inputs. */
+  readonly platform: 'desktop' | 'web';
   /** Audio of a recording started with startRecording, as PCM bytes in its format. */
   sendAudio(sessionId: string, chunk: ArrayBuffer): void;
   /** Subscribes to pushed events; returns the unsubscribe function. */
   onPush(listener: (push: Push) => void): () => void;
+  /**
+   * A file the person picked or dropped, as a path importFile takes: where it is, in the
+   * desktop app; uploaded to the server first, in a browser.
+   */
+  fileToImport(file: File, onProgress?: (fraction: number) => void): Promise<Result<{ path: string }>>;
 };
 
 export interface ImportProgress {

@@ -2,7 +2,7 @@
 // for the web build: requests matched to answers by id, pushes to every subscriber, audio as
 // binary frames. No reconnection: once the socket closes, every call answers with an error.
 import type { MethodName, Push, Result, UtterlyApi } from '../../../shared/contract';
-import { AUDIO_FRAME_ID_BYTES, METHOD_NAMES } from '../../../shared/contract-methods';
+import { AUDIO_FRAME_ID_BYTES, METHOD_NAMES, UPLOAD_PATH } from '../../../shared/contract-methods';
 
 const CLOSED: Result<never> = { ok: false, error: { code: 'internal', message: 'the connection to Utterly is closed' } };
 
@@ -16,6 +16,37 @@ function parseServerMessage(data: unknown): ServerMessage | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The server's upload address, beside the bridge socket's. */
+function uploadUrl(socketUrl: string, name: string): string {
+  const base = new URL(socketUrl);
+  base.protocol = base.protocol === 'wss:' ? 'https:' : 'http:';
+  base.pathname = UPLOAD_PATH;
+  base.search = `?name=${encodeURIComponent(name)}`;
+  return base.href;
+}
+
+/** Sends a file's bytes to the server, with upload progress (which fetch cannot report). */
+function upload(url: string, file: File, onProgress?: (fraction: number) => void): Promise<Result<{ path: string }>> {
+  return new Promise((resolve) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', url);
+    request.upload.onprogress = (event) => event.lengthComputable && onProgress?.(event.loaded / event.total);
+    request.onload = () => {
+      const body = (() => {
+        try {
+          return JSON.parse(request.responseText) as { path?: string; error?: string };
+        } catch {
+          return {};
+        }
+      })();
+      if (request.status === 201 && body.path) resolve({ ok: true, value: { path: body.path } });
+      else resolve({ ok: false, error: { code: 'failed_precondition', message: `${file.name} could not be uploaded: ${body.error ?? `HTTP ${request.status}`}` } });
+    };
+    request.onerror = () => resolve({ ok: false, error: { code: 'internal', message: `${file.name} could not be uploaded: the connection failed` } });
+    request.send(file);
+  });
 }
 
 /** `openSocket` is there for Node, which has no global WebSocket before version 22. */
@@ -65,6 +96,8 @@ export function connectWebTransport(url: string, openSocket: (url: string) => We
 
   return {
     ...methods,
+    platform: 'web',
+    fileToImport: (file, onProgress) => upload(uploadUrl(url, file.name), file, onProgress),
     sendAudio(sessionId, chunk) {
       // Audio is only sent while recording, which needed an open socket to start.
       if (socket.readyState !== socket.OPEN) return;
