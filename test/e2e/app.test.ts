@@ -47,9 +47,9 @@ describe.skipIf(!hasChromium)('the app in Chromium', () => {
     await page.locator('.results .row.kind-interim').first().waitFor({ timeout: 15_000 });
     await page.locator('.results .row.kind-final').first().waitFor({ timeout: 15_000 });
     await page.waitForTimeout(10_000 - 4_000);
+    await page.screenshot({ path: 'docs/recording.png' });
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.getByRole('button', { name: 'Record', exact: true }).waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: 'docs/recording.png' });
 
     const [session] = await storedSessions(harness);
     expect(session).toMatchObject({ source: 'mic', status: 'done' });
@@ -77,9 +77,14 @@ describe.skipIf(!hasChromium)('the app in Chromium', () => {
     expect(await page.locator('.results .row.kind-final').count()).toBe(live.length);
   });
 
-  it('imports a file through the file input: progress, then its segments', async () => {
+  it('imports files through the file input: an unreadable one shows why, the other its segments', async () => {
     const { page } = harness;
-    await page.locator('input[type=file]').setInputFiles(dataFile('stereo-two-speakers.ogg'));
+    const broken = join(harness.dataDir, '..', 'broken.wav');
+    writeFileSync(broken, 'RIFF, but not really a WAV file at all');
+    await page.locator('input[type=file]').setInputFiles([broken, dataFile('stereo-two-speakers.ogg')]);
+    const failed = page.locator('.imports li', { hasText: 'broken.wav' });
+    await failed.getByText('Could not import').waitFor({ timeout: 30_000 });
+    expect(await failed.getByRole('alert').innerText()).toMatch(/broken\.wav/);
     const item = page.locator('.imports li', { hasText: 'stereo-two-speakers.ogg' });
     await item.waitFor();
     await item.getByText('Done').waitFor({ timeout: 30_000 });
@@ -173,6 +178,24 @@ describe.skipIf(!hasChromium)('the app in Chromium', () => {
     expect(during).toBeGreaterThanOrEqual(bounds[0]!);
     expect(during).toBeLessThanOrEqual(bounds[1]! + 0.1);
     await page.screenshot({ path: 'docs/playback.png' });
+  });
+
+  it('refuses a bad setting with a message naming it, and keeps good ones across a reload', async () => {
+    const { page } = harness;
+    await page.getByRole('button', { name: 'Settings…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await dialog.getByRole('textbox', { name: 'Delay (s)' }).fill('-1');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    expect(await dialog.getByRole('alert').innerText()).toMatch(/model\.delay: delay must not be negative/);
+    await dialog.getByRole('textbox', { name: 'Delay (s)' }).fill('0.02');
+    await dialog.getByRole('textbox', { name: /Shortest utterance/ }).fill('5');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.reload();
+    await page.getByRole('button', { name: 'Settings…' }).click();
+    expect(await dialog.getByRole('textbox', { name: 'Delay (s)' }).inputValue()).toBe('0.02');
+    expect(await dialog.getByRole('textbox', { name: /Shortest utterance/ }).inputValue()).toBe('5');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('stays usable at 1024x640 and in the dark theme', async () => {
