@@ -2,6 +2,7 @@
 // chunk by chunk, so a long recording is never held whole in memory.
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import decode from 'audio-decode';
 import audioType from 'audio-type';
 
@@ -17,7 +18,8 @@ export interface DecodedChunk {
 
 export class AudioFileError extends Error {
   constructor(path: string, reason: string) {
-    super(`cannot decode ${path}: ${reason}`);
+    // The file's name, as the person knows it: the folder may be an upload's or a copy's.
+    super(`cannot decode ${basename(path)}: ${reason}`);
     this.name = 'AudioFileError';
   }
 }
