@@ -2,13 +2,13 @@
 // bridge WebSocket to `cli -- serve`, in real time for 30 s. Measures the server process's CPU
 // time per second of audio: the whole path (socket, WAV file, PCM decoding, resampling, the
 // VAD's messages), so the share of a core a live recording costs the back end.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { MODEL_DEFAULTS } from '../src/shared/model-config';
-import { cliNodeFlags } from './cli-flags';
+import { startCliServer } from '../test/cli-server';
 
 const SECONDS = 30;
 const FRAME_MS = 20;
@@ -24,9 +24,9 @@ export async function liveAudioCost(): Promise<{ cpuMsPerAudioSecond: number; sh
   const model = join(dataDir, 'model.json');
   writeFileSync(model, JSON.stringify({ model: { ...MODEL_DEFAULTS, delay: 0, constant_factor: 0, jitter: 0, warmup_penalty: 0 } }));
   execFileSync(process.execPath, ['scripts/build-node.mjs']);
-  const server = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'serve', '--port', '0', '--data-dir', dataDir, '--model-config', model], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = await startCliServer(dataDir, model);
+  const { url } = server;
   try {
-    const url = await new Promise<string>((resolve) => server.stdout.on('data', (chunk: Buffer) => /listening on (\S+)/.exec(String(chunk)) && resolve(/listening on (\S+)/.exec(String(chunk))![1]!)));
     const socket = new WebSocket(url.replace('http', 'ws') + '/api/v1/bridge');
     await new Promise((resolve) => socket.once('open', resolve));
     const answers = new Map<number, (result: { ok: boolean; value?: { id: string } }) => void>();
@@ -46,7 +46,7 @@ export async function liveAudioCost(): Promise<{ cpuMsPerAudioSecond: number; sh
     const frames = (48000 * FRAME_MS) / 1000;
     const pcm = new Float32Array(frames * 2);
     const prefix = Buffer.from(sessionId, 'ascii');
-    const cpuBefore = cpuMs(server.pid!);
+    const cpuBefore = cpuMs(server.process.pid!);
     const t0 = performance.now();
     for (let i = 0; i < (SECONDS * 1000) / FRAME_MS; i++) {
       for (let f = 0; f < pcm.length; f++) pcm[f] = Math.sin((i * frames + (f >> 1)) * 0.05) * 0.3;
@@ -54,13 +54,12 @@ export async function liveAudioCost(): Promise<{ cpuMsPerAudioSecond: number; sh
       const due = t0 + (i + 1) * FRAME_MS;
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
     }
-    const cpu = cpuMs(server.pid!) - cpuBefore;
+    const cpu = cpuMs(server.process.pid!) - cpuBefore;
     await call(2, 'stopRecording', { id: sessionId });
     socket.close();
     return { cpuMsPerAudioSecond: cpu / SECONDS, shareOfCore: cpu / SECONDS / 1000 };
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

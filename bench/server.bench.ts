@@ -2,14 +2,14 @@
 // interim results, a zero-delay model): the server process's memory at the end minus after the
 // first minute of audio, the events per second it writes, and the time from `stop` to the last
 // final result.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { MODEL_DEFAULTS } from '../src/shared/model-config';
-import { cliNodeFlags } from './cli-flags';
+import { startCliServer } from '../test/cli-server';
 
 const HOURS = 3;
 const CHUNK_BYTES = 3200 * 2; // 200 ms
@@ -30,9 +30,9 @@ export async function threeHourRecording(): Promise<{ growthMb: number; eventsPe
   const model = join(dataDir, 'model.json');
   writeFileSync(model, JSON.stringify({ model: { ...MODEL_DEFAULTS, delay: 0, constant_factor: 0, jitter: 0, failure_rate: 0, warmup_penalty: 0 } }));
   execFileSync(process.execPath, ['scripts/build-node.mjs']);
-  const server = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'serve', '--port', '0', '--data-dir', dataDir, '--model-config', model], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = await startCliServer(dataDir, model);
+  const { url } = server;
   try {
-    const url = await new Promise<string>((resolve) => server.stdout.on('data', (chunk: Buffer) => /listening on (\S+)/.exec(String(chunk)) && resolve(/listening on (\S+)/.exec(String(chunk))![1]!)));
     const socket = new WebSocket(url.replace('http', 'ws') + '/api/v1/segmented');
     await new Promise((resolve) => socket.once('open', resolve));
     let events = 0;
@@ -52,8 +52,8 @@ export async function threeHourRecording(): Promise<{ growthMb: number; eventsPe
       const end = Math.min(offset + CHUNK_BYTES, speech.length);
       socket.send(speech.subarray(offset, end));
       offset = end === speech.length ? 0 : end;
-      if (!afterFirstMinute && sent >= 60 * 16000 * 2) afterFirstMinute = rssMb(server.pid!);
-      if (process.env.UTTERLY_BENCH_TRACE && sent % (600 * 16000 * 2) < CHUNK_BYTES) process.stderr.write(`${(sent / 32000 / 60).toFixed(0)} min: ${rssMb(server.pid!).toFixed(1)} MB\n`);
+      if (!afterFirstMinute && sent >= 60 * 16000 * 2) afterFirstMinute = rssMb(server.process.pid!);
+      if (process.env.UTTERLY_BENCH_TRACE && sent % (600 * 16000 * 2) < CHUNK_BYTES) process.stderr.write(`${(sent / 32000 / 60).toFixed(0)} min: ${rssMb(server.process.pid!).toFixed(1)} MB\n`);
       // Full speed, but no faster than the server reads: keep the socket's queue short.
       while (socket.bufferedAmount > 1 << 20) await new Promise((r) => setTimeout(r, 1));
     }
@@ -61,7 +61,7 @@ export async function threeHourRecording(): Promise<{ growthMb: number; eventsPe
     socket.send(JSON.stringify({ request: 'stop', disconnect: true }));
     await closed;
     const seconds = (performance.now() - started) / 1000;
-    const atEnd = rssMb(server.pid!);
+    const atEnd = rssMb(server.process.pid!);
     return {
       growthMb: atEnd - afterFirstMinute,
       eventsPerSecond: events / seconds,
@@ -70,8 +70,7 @@ export async function threeHourRecording(): Promise<{ growthMb: number; eventsPe
       events,
     };
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

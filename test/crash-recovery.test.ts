@@ -1,7 +1,7 @@
 // A recording through the server, the whole server killed with SIGKILL mid-stream: after a
 // restart the session is interrupted, its audio is there up to within a second of the kill,
 // its events are there, and the database is intact.
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { startCliServer } from './cli-server';
 import { dataFile, INSTANT_MODEL, readPcmWav } from './helpers';
 
 const run = promisify(execFile);
@@ -18,14 +19,7 @@ describe('crash recovery', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'utterly-crash-'));
     const model = join(dataDir, 'model.json');
     writeFileSync(model, JSON.stringify({ model: INSTANT_MODEL }));
-    const server = spawn(process.execPath, ['out/node/cli.js', 'serve', '--port', '0', '--data-dir', dataDir, '--model-config', model], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      server.stdout.on('data', (chunk: Buffer) => {
-        const match = /listening on (http:\/\/\S+)/.exec(String(chunk));
-        if (match) resolve(match[1]!);
-      });
-      server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
+    const { url, process: server } = await startCliServer(dataDir, model);
 
     const { format, bytes } = readPcmWav(dataFile('silero-test.wav'));
     const socket = new WebSocket(url.replace('http', 'ws') + '/api/v1/segmented');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from './helpers';
 import pkg from '@alexanderolsen/libsamplerate-js';
 import { createResampler } from '../src/main/engine/resampler';
 
@@ -6,18 +7,9 @@ const { create, ConverterType } = pkg;
 
 const RATES = [8000, 11025, 22050, 44100, 48000, 96000, 192000, 384000, 44101];
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function noise(n: number, seed: number): Float32Array {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Float32Array.from({ length: n }, () => next() * 2 - 1);
 }
 
@@ -107,7 +99,7 @@ describe('createResampler', () => {
     for (const inRate of [8000, 11025, 44100, 48000, 96000, 44101]) {
       const x = noise(20000, inRate);
       const whole = resample(inRate, 16000, x);
-      const next = random(inRate + 7);
+      const next = seededRandom(inRate + 7);
       const randomChunks = resample(inRate, 16000, x, () => 1 + Math.floor(next() * 3000));
       const single = resample(inRate, 16000, x, () => 1);
       expect(randomChunks.length).toBe(whole.length);

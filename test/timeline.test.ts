@@ -2,6 +2,7 @@
 // visible-range search, pixel merging, the waveform pyramid. The canvas drawing is checked in a
 // browser by bench/timeline.bench.ts.
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from './helpers';
 import { computeLayout, laneAt } from '../src/renderer/src/lib/timeline/layout';
 import { collectRuns, PixelRuns } from '../src/renderer/src/lib/timeline/pixel-runs';
 import { buildSegmentIndex, candidateRange, segmentAt, type Lane } from '../src/renderer/src/lib/timeline/segment-index';
@@ -31,15 +32,6 @@ import {
 import type { SegmentKind, TimelineSegment } from '../src/renderer/src/lib/timeline/types';
 import { buildMaxPyramid, envelopeColumns, rangeMax } from '../src/renderer/src/lib/timeline/waveform-pyramid';
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function segment(id: number, start: number, end: number, kind: SegmentKind = 'final', channel = 0): TimelineSegment {
   return { id, channel, start, end, kind };
@@ -47,7 +39,7 @@ function segment(id: number, start: number, end: number, kind: SegmentKind = 'fi
 
 /** Random segments, some long and overlapping, in random order. */
 function randomSegments(count: number, seed: number, span: number): TimelineSegment[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: count }, (_, id) => {
     const start = next() * span;
     const length = next() < 0.05 ? next() * span * 0.2 : next() * 3;
@@ -206,7 +198,7 @@ describe('segment index', () => {
   it('finds exactly the segments touching a window, long overlapping ones included', () => {
     const segments = randomSegments(5000, 7, 10_000);
     const lane = laneOf(segments);
-    const next = random(99);
+    const next = seededRandom(99);
     for (let trial = 0; trial < 300; trial++) {
       const from = next() * 10_000;
       const to = from + next() * (trial % 2 ? 5 : 2000);
@@ -287,7 +279,7 @@ describe('pixel runs', () => {
 
 describe('waveform pyramid', () => {
   it('answers the max of any range exactly, for any length', () => {
-    const next = random(5);
+    const next = seededRandom(5);
     for (const length of [1, 2, 3, 7, 64, 1000, 1023, 1025]) {
       const values = Float32Array.from({ length }, () => next());
       const pyramid = buildMaxPyramid(values);
@@ -301,7 +293,7 @@ describe('waveform pyramid', () => {
   });
 
   it('grows with a recording: a longer view of the same buffer gives the pyramid of a full build', () => {
-    const next = random(11);
+    const next = seededRandom(11);
     const buffer = new Float32Array(5000);
     let pyramid = buildMaxPyramid(buffer.subarray(0, 0));
     for (let length = 0; length < buffer.length; ) {

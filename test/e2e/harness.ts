@@ -1,10 +1,10 @@
 // A real browser against the real back end: `cli -- serve` on loopback with a fresh data folder,
 // and Debian's Chromium driven by playwright-core, its microphone fed from a WAV file.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startCliServer } from '../cli-server';
 import { INSTANT_MODEL } from '../helpers';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -22,16 +22,8 @@ export async function startHarness(options: { microphoneWav: string; model?: obj
   const dataDir = mkdtempSync(join(tmpdir(), 'utterly-e2e-'));
   const model = join(dataDir, 'model.json');
   writeFileSync(model, JSON.stringify({ model: options.model ?? INSTANT_MODEL }));
-  const server: ChildProcess = spawn(process.execPath, ['out/node/cli.js', 'serve', '--port', '0', '--data-dir', join(dataDir, 'data'), '--model-config', model], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    server.stdout!.on('data', (chunk: Buffer) => {
-      const match = /listening on (\S+)/.exec(String(chunk));
-      if (match) resolve(match[1]!);
-    });
-    server.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
-  });
+  const server = await startCliServer(join(dataDir, 'data'), model);
+  const { url } = server;
   const downloads = join(dataDir, 'downloads');
   const context = await chromium.launchPersistentContext(join(dataDir, 'profile'), {
     executablePath: CHROMIUM,
@@ -63,8 +55,7 @@ export async function startHarness(options: { microphoneWav: string; model?: obj
     downloads,
     close: async () => {
       await context.close();
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server.once('exit', resolve));
+      await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
