@@ -12,7 +12,7 @@ const fromRoot = (...parts: string[]): string => resolve(root, ...parts);
  * out/main/ in every module, which is where src/main/process/child.ts looks for the workers.
  */
 const mainEntries = {
-  index: fromRoot('src/main/index.ts'),
+  index: fromRoot('src/main/desktop/index.ts'),
   'model.worker': fromRoot('src/main/workers/model.worker.ts'),
   'vad.worker': fromRoot('src/main/workers/vad.worker.ts'),
 };

@@ -1,9 +1,9 @@
 // Electron main process entry. Kept thin: it composes the setup pieces.
 import { app, BrowserWindow, session } from 'electron';
 import { setupBackend } from './backend-setup';
-import { createHandlers } from './bridge/handlers';
-import { desktopDialogs, mediaUrlOf, registerMediaScheme, setupMediaProtocol } from './desktop';
-import { appFrameCheck, setupIpc } from './bridge/ipc';
+import { createHandlers } from '../bridge/handlers';
+import { desktopDialogs, mediaUrlOf, registerMediaScheme, setupMediaProtocol } from './media-protocol';
+import { appFrameCheck, setupIpc } from './ipc';
 import { appLocation, setupPermissions, setupWindow } from './window';
 
 registerMediaScheme();

@@ -4,9 +4,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { app } from 'electron';
-import { openBackend, type Backend } from './backend';
-import { utilitySpawner } from './process/utility-spawner';
-import { ELECTRON_SQLITE_BINDING } from './storage/database';
+import { openBackend, type Backend } from '../backend';
+import { utilitySpawner } from './utility-spawner';
+import { ELECTRON_SQLITE_BINDING } from '../storage/database';
 
 export function setupBackend(): Backend {
   const binding = join(app.getAppPath(), ELECTRON_SQLITE_BINDING);

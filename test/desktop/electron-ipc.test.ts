@@ -1,4 +1,4 @@
-// The contract over Electron IPC (src/main/bridge/ipc.ts), with the `electron` module mocked
+// The contract over Electron IPC (src/main/desktop/ipc.ts), with the `electron` module mocked
 // (the Electron binary is not needed) and handlers that record their calls.
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
@@ -32,12 +32,12 @@ const electron = vi.hoisted(() => {
 vi.mock('electron', () => ({ ipcMain: electron.ipcMain, app: { isPackaged: false }, BrowserWindow: class {} }));
 
 import type { WebContents, WebFrameMain } from 'electron';
-import { appFrameCheck, PUSH_BATCH_MS, setupIpc } from '../src/main/bridge/ipc';
-import type { Bridge, Handlers } from '../src/main/bridge/handlers';
-import type { SessionService } from '../src/main/sessions/session-service';
-import { AUDIO_PORT_CHANNEL, ipcChannel, METHOD_NAMES, PUSH_CHANNEL, type MethodName, type Push } from '../src/shared/contract';
-import type { Session } from '../src/shared/sessions';
-import type { AppLocation } from '../src/main/window';
+import { appFrameCheck, PUSH_BATCH_MS, setupIpc } from '../../src/main/desktop/ipc';
+import type { Bridge, Handlers } from '../../src/main/bridge/handlers';
+import type { SessionService } from '../../src/main/sessions/session-service';
+import { AUDIO_PORT_CHANNEL, ipcChannel, METHOD_NAMES, PUSH_CHANNEL, type MethodName, type Push } from '../../src/shared/contract';
+import type { Session } from '../../src/shared/sessions';
+import type { AppLocation } from '../../src/main/desktop/window';
 
 const rendererIndexHtml = join('/opt', 'utterly', 'out', 'renderer', 'index.html');
 const location: AppLocation = { rendererIndexHtml };

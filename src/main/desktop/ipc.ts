@@ -3,8 +3,8 @@
 import { ipcMain, type IpcMainEvent, type MessagePortMain, type WebContents, type WebFrameMain } from 'electron';
 import { AUDIO_PORT_CHANNEL, METHOD_NAMES, PUSH_CHANNEL, ipcChannel, type Push } from '../../shared/contract';
 import type { SessionService } from '../sessions/session-service';
-import { isAppUrl, type AppLocation } from '../window';
-import { failure, invoke, startedRecordingId, subscribePushes, type Bridge } from './handlers';
+import { isAppUrl, type AppLocation } from './window';
+import { failure, invoke, startedRecordingId, subscribePushes, type Bridge } from '../bridge/handlers';
 
 export interface IpcOptions extends Pick<Bridge, 'handlers' | 'sendAudio' | 'interruptRecording'> {
   service: SessionService;

@@ -1,7 +1,7 @@
 // The desktop app's workers: Electron utilityProcess children, driven through the same
 // ChildHandle as Node's fork so that the engine does not know which it has.
 import { utilityProcess } from 'electron';
-import { WORKER_NODE_FLAGS, workerEntry, type ChildHandle, type Spawner } from './child';
+import { WORKER_NODE_FLAGS, workerEntry, type ChildHandle, type Spawner } from '../process/child';
 
 export const utilitySpawner: Spawner = ({ kind, name, args }) => {
   const child = utilityProcess.fork(workerEntry(kind).path, args, { serviceName: `Utterly ${name}`, stdio: 'pipe', execArgv: WORKER_NODE_FLAGS });

@@ -1,4 +1,4 @@
-// The window and permission setup of src/main/window.ts, with the `electron` module mocked
+// The window and permission setup of src/main/desktop/window.ts, with the `electron` module mocked
 // (the Electron binary is not needed).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -65,7 +65,7 @@ import {
   shouldGrantPermission,
   windowOptions,
   type AppLocation,
-} from '../src/main/window';
+} from '../../src/main/desktop/window';
 
 const rendererIndexHtml = join('/opt', 'utterly', 'out', 'renderer', 'index.html');
 const builtApp: AppLocation = { rendererIndexHtml };

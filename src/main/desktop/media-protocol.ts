@@ -5,9 +5,9 @@ import { stat, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { BrowserWindow, dialog, protocol } from 'electron';
-import { MEDIA_SCHEME } from '../shared/contract-methods';
-import type { SessionService } from './sessions/session-service';
-import { AUDIO_MIME, type DesktopDialogs } from './bridge/handlers';
+import { MEDIA_SCHEME } from '../../shared/contract-methods';
+import type { SessionService } from '../sessions/session-service';
+import { AUDIO_MIME, type DesktopDialogs } from '../bridge/handlers';
 
 /** Must run before the app is ready: the scheme streams media and is not a web origin. */
 export function registerMediaScheme(): void {

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { dataFile, finals, readPcmWav } from './helpers';
+import { dataFile, finals, readPcmWav } from '../helpers';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -44,7 +44,7 @@ vi.mock('electron', () => ({
   },
 }));
 
-const { setupBackend } = await import('../src/main/backend-setup');
+const { setupBackend } = await import('../../src/main/desktop/backend-setup');
 
 describe('the desktop back end', () => {
   it('on quit: stops the recording with its final results, closes the database, ends the children, then quits', async () => {
@@ -67,7 +67,7 @@ describe('the desktop back end', () => {
     // Everything was finished before quitting: the session, its results, the children.
     expect(() => backend.store.getSession(recording.session.id)).toThrow(/database connection is not open/);
     for (const child of electron.children) expect(child.exitCode !== null || child.signalCode !== null).toBe(true);
-    const { openBackend } = await import('../src/main/backend');
+    const { openBackend } = await import('../../src/main/backend');
     const reopened = openBackend({ dataDir: electron.app.userData });
     try {
       const session = reopened.service.get(recording.session.id);
