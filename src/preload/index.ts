@@ -4,11 +4,7 @@
 // schema-free half of the contract is imported, so that zod is not bundled here.
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import type { MethodName, Push, UtterlyApi } from '../shared/contract';
-import { AUDIO_PORT_CHANNEL, METHOD_NAMES, PUSH_CHANNEL, ipcChannel } from '../shared/contract-methods';
-
-// Audio goes through its own port, its buffers transferred, beside the request channels.
-const { port1: audioPort, port2: mainAudioPort } = new MessageChannel();
-ipcRenderer.postMessage(AUDIO_PORT_CHANNEL, null, [mainAudioPort]);
+import { AUDIO_CHANNEL, METHOD_NAMES, PUSH_CHANNEL, ipcChannel } from '../shared/contract-methods';
 
 // The main process validates every argument and answers every call with a Result.
 const methods = Object.fromEntries(
@@ -22,8 +18,10 @@ const api = {
     const path = webUtils.getPathForFile(file);
     return path ? { ok: true, value: { path } } : { ok: false, error: { code: 'invalid_argument', message: `${file.name} is not a file on this computer` } };
   },
+  // A copy on the channel the methods use, so that it keeps its place before a stopRecording;
+  // never transferred (see src/main/desktop/ipc.ts).
   sendAudio(sessionId, chunk) {
-    audioPort.postMessage({ sessionId, chunk }, [chunk]);
+    ipcRenderer.send(AUDIO_CHANNEL, sessionId, new Uint8Array(chunk));
   },
   onPush(listener) {
     const forward = (_event: unknown, pushes: Push[]) => {

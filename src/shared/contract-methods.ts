@@ -25,8 +25,8 @@ export type MethodName = (typeof METHOD_NAMES)[number];
 export const ipcChannel = (method: MethodName) => `utterly:${method}`;
 /** Main to window: `Push[]`, the pushes of a few milliseconds in order (batched, as imports are fast). */
 export const PUSH_CHANNEL = 'utterly:push';
-/** Window to main, once per page: the MessagePort that `{ sessionId, chunk: ArrayBuffer }` audio messages come through. */
-export const AUDIO_PORT_CHANNEL = 'utterly:audio-port';
+/** Window to main: `(sessionId, Uint8Array)`, a copy of each block of microphone audio (see src/main/desktop/ipc.ts). */
+export const AUDIO_CHANNEL = 'utterly:audio';
 /** The bridge WebSocket's binary audio frame: this many ASCII bytes of session id, then the PCM bytes. */
 export const AUDIO_FRAME_ID_BYTES = 36;
 /** Where `cli -- serve` carries the contract over a WebSocket, for the web build. */

@@ -1,41 +1,18 @@
 // The contract over Electron IPC (src/main/desktop/ipc.ts), with the `electron` module mocked
 // (the Electron binary is not needed) and handlers that record their calls.
-import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 
-type Listener = (...args: unknown[]) => unknown;
+vi.mock('electron', async () => (await import('./electron-double')).electron.module);
+const { electron, BrowserWindowDouble, IpcRendererDouble, WebFrameMainDouble } = await import('./electron-double');
 
-const electron = vi.hoisted(() => {
-  const invokeHandlers = new Map<string, Listener>();
-  const listeners = new Map<string, Listener[]>();
-  const ipcMain = {
-    handle(channel: string, handler: Listener) {
-      // As Electron does: a second handler for a channel is a programming error.
-      if (invokeHandlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
-      invokeHandlers.set(channel, handler);
-    },
-    removeHandler(channel: string) {
-      invokeHandlers.delete(channel);
-    },
-    on(channel: string, listener: Listener) {
-      listeners.set(channel, [...(listeners.get(channel) ?? []), listener]);
-    },
-    removeListener(channel: string, listener: Listener) {
-      listeners.set(channel, (listeners.get(channel) ?? []).filter((l) => l !== listener));
-    },
-  };
-  return { ipcMain, invokeHandlers, listeners };
-});
-
-vi.mock('electron', () => ({ ipcMain: electron.ipcMain, app: { isPackaged: false }, BrowserWindow: class {} }));
-
-import type { WebContents, WebFrameMain } from 'electron';
+import type { WebContents } from 'electron';
 import { appFrameCheck, PUSH_BATCH_MS, setupIpc } from '../../src/main/desktop/ipc';
 import type { Bridge, Handlers } from '../../src/main/bridge/handlers';
 import type { SessionService } from '../../src/main/sessions/session-service';
-import { AUDIO_PORT_CHANNEL, ipcChannel, METHOD_NAMES, PUSH_CHANNEL, type MethodName, type Push } from '../../src/shared/contract';
+import { AUDIO_CHANNEL, ipcChannel, METHOD_NAMES, PUSH_CHANNEL, type MethodName, type Push } from '../../src/shared/contract';
 import type { Session } from '../../src/shared/sessions';
 import type { AppLocation } from '../../src/main/desktop/window';
 
@@ -43,14 +20,8 @@ const rendererIndexHtml = join('/opt', 'utterly', 'out', 'renderer', 'index.html
 const location: AppLocation = { rendererIndexHtml };
 const appUrl = pathToFileURL(rendererIndexHtml).href;
 
-const frame = (url: string, parent: object | null = null) => ({ url, parent }) as unknown as WebFrameMain;
-const appFrame = frame(`${appUrl}#sessions`);
-const FOREIGN_FRAMES: [string, WebFrameMain | null][] = [
-  ['another site', frame('https://evil.example/')],
-  ['another file', frame(pathToFileURL('/tmp/index.html').href)],
-  ['a sub frame of the app page', frame(appUrl, appFrame)],
-  ['a frame that is gone', null],
-];
+type Page = InstanceType<typeof IpcRendererDouble>;
+type Window = InstanceType<typeof BrowserWindowDouble>;
 
 const session = (id: string): Session => ({
   id,
@@ -68,44 +39,63 @@ const session = (id: string): Session => ({
   rerun_of: null,
 });
 
-class FakePort extends EventEmitter {
-  readonly start = vi.fn();
-  readonly close = vi.fn();
-}
-
 const SESSION_ID = '0b6c3c59-6a58-4f2c-9a59-5f3f0d3e1c11';
 
 let handlers: Record<MethodName, Mock<(args: unknown) => Promise<unknown>>>;
 let sendAudio: Mock<Bridge['sendAudio']>;
 let interruptRecording: Mock<Bridge['interruptRecording']>;
 let service: EventEmitter;
-let contents: { send: Mock; isDestroyed: () => boolean } | undefined;
+let win: Window;
+let appWindow: Window | undefined;
+let page: Page;
 let dispose: () => void;
 
-function callMethod(method: string, params: unknown, senderFrame: WebFrameMain | null = appFrame): Promise<unknown> {
-  const handler = electron.invokeHandlers.get(ipcChannel(method as MethodName));
-  if (!handler) throw new Error(`no handler for ${method}`);
-  return Promise.resolve(handler({ senderFrame }, params));
-}
+/** The pages that must not reach the back end, each as the renderer it would call from. */
+const FOREIGN_PAGES: [string, () => Page][] = [
+  ['another site in the app window', () => {
+    const other = new BrowserWindowDouble();
+    void other.loadURL('https://evil.example/');
+    appWindow = other;
+    return other.webContents.renderer;
+  }],
+  ['the app page in another window', () => {
+    const other = new BrowserWindowDouble();
+    void other.loadFile(rendererIndexHtml);
+    return other.webContents.renderer;
+  }],
+  ['another file in the app window', () => {
+    void win.loadFile('/tmp/index.html');
+    return win.webContents.renderer;
+  }],
+  ['a sub frame of the app page', () => {
+    const sub = new WebFrameMainDouble(appUrl, win.webContents.processId);
+    sub.parent = win.webContents.mainFrame;
+    return new IpcRendererDouble(win.webContents, sub);
+  }],
+  ['a frame that is gone', () => new IpcRendererDouble(win.webContents, null)],
+];
 
-function sendPort(port: FakePort, senderFrame: WebFrameMain | null = appFrame): void {
-  for (const listener of electron.listeners.get(AUDIO_PORT_CHANNEL) ?? []) listener({ senderFrame, ports: [port] });
-}
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-beforeEach(() => {
+beforeAll(() => electron.becomeReady());
+
+beforeEach(async () => {
   handlers = Object.fromEntries(METHOD_NAMES.map((method) => [method, vi.fn(async (_args: unknown): Promise<unknown> => ({ from: method }))])) as typeof handlers;
   handlers.startRecording.mockImplementation(async () => session(SESSION_ID));
   sendAudio = vi.fn<Bridge['sendAudio']>();
   interruptRecording = vi.fn<Bridge['interruptRecording']>(async () => undefined);
   service = new EventEmitter();
-  contents = { send: vi.fn(), isDestroyed: () => false };
+  win = new BrowserWindowDouble();
+  await win.loadFile(rendererIndexHtml);
+  appWindow = win;
+  page = win.webContents.renderer;
   dispose = setupIpc({
     handlers: handlers as unknown as Handlers,
     sendAudio,
     interruptRecording,
     service: service as SessionService,
-    isAppFrame: appFrameCheck(location),
-    getWebContents: () => contents as unknown as WebContents | undefined,
+    isAppFrame: appFrameCheck(location, () => appWindow?.webContents as unknown as WebContents | undefined),
+    getWebContents: () => appWindow?.webContents as unknown as WebContents | undefined,
   });
 });
 
@@ -116,102 +106,130 @@ afterEach(() => {
 
 describe('methods', () => {
   it('registers one handler per method, on its own channel, and removes them all', () => {
-    expect([...electron.invokeHandlers.keys()].sort()).toEqual(METHOD_NAMES.map(ipcChannel).sort());
+    expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(METHOD_NAMES.map(ipcChannel).sort());
     expect(new Set(METHOD_NAMES.map(ipcChannel)).size).toBe(METHOD_NAMES.length);
+    // Electron refuses a second handler for a channel: a second setupIpc is a programming error.
+    expect(() => setupIpc({ handlers: handlers as unknown as Handlers, sendAudio, interruptRecording, service: service as SessionService, isAppFrame: () => true, getWebContents: () => undefined })).toThrow(/second handler/);
     dispose();
-    expect(electron.invokeHandlers.size).toBe(0);
-    expect(electron.listeners.get(AUDIO_PORT_CHANNEL)).toEqual([]);
+    expect(electron.ipcMain.handlers.size).toBe(0);
+    expect(electron.ipcMain.listenerCount(AUDIO_CHANNEL)).toBe(0);
     dispose = () => undefined;
   });
 
   it('answers the app page with the handler result, its params validated', async () => {
-    expect(await callMethod('getSession', { id: SESSION_ID })).toEqual({ ok: true, value: { from: 'getSession' } });
+    expect(await page.invoke(ipcChannel('getSession'), { id: SESSION_ID })).toEqual({ ok: true, value: { from: 'getSession' } });
     expect(handlers.getSession).toHaveBeenCalledWith({ id: SESSION_ID });
     // Defaults filled in by the schema reach the handler.
-    await callMethod('listSessions', {});
+    await page.invoke(ipcChannel('listSessions'), {});
     expect(handlers.listSessions).toHaveBeenCalledWith({ offset: 0, limit: 100 });
-    expect(await callMethod('getSession', { id: 42 })).toEqual({ ok: false, error: { code: 'invalid_argument', message: 'id must be text' } });
+    expect(await page.invoke(ipcChannel('getSession'), { id: 42 })).toEqual({ ok: false, error: { code: 'invalid_argument', message: 'id must be text' } });
     expect(handlers.getSession).toHaveBeenCalledTimes(1);
   });
 
-  it.each(FOREIGN_FRAMES)('refuses %s without reaching any handler', async (_name, senderFrame) => {
+  it.each(FOREIGN_PAGES)('refuses %s without reaching any handler', async (_name, foreignPage) => {
+    const foreign = foreignPage();
     for (const method of METHOD_NAMES) {
-      expect(await callMethod(method, { id: SESSION_ID }, senderFrame)).toEqual({ ok: false, error: { code: 'failed_precondition', message: 'caller is not the app' } });
+      expect(await foreign.invoke(ipcChannel(method), { id: SESSION_ID })).toEqual({ ok: false, error: { code: 'failed_precondition', message: 'caller is not the app' } });
       expect(handlers[method]).not.toHaveBeenCalled();
     }
   });
 
-  it('recognises the app page by URL, dev server included, in the main frame only', () => {
-    const dev = appFrameCheck({ rendererIndexHtml, devServerUrl: 'http://localhost:5173' });
-    expect(dev(frame('http://localhost:5173/'))).toBe(true);
-    expect(dev(frame('http://localhost:5174/'))).toBe(false);
-    expect(dev(frame(appUrl))).toBe(false);
-    expect(appFrameCheck(location)(frame(`${appUrl}?x#y`))).toBe(true);
+  it('recognises the app page by URL, dev server included, in the main frame only', async () => {
+    const contents = () => win.webContents as unknown as WebContents;
+    const dev = appFrameCheck({ rendererIndexHtml, devServerUrl: 'http://localhost:5173' }, contents);
+    await win.loadURL('http://localhost:5173/');
+    expect(dev(win.webContents.mainFrame as never)).toBe(true);
+    await win.loadURL('http://localhost:5174/');
+    expect(dev(win.webContents.mainFrame as never)).toBe(false);
+    await win.loadURL(appUrl);
+    expect(dev(win.webContents.mainFrame as never)).toBe(false);
+    await win.loadURL(`${appUrl}?x#y`);
+    expect(appFrameCheck(location, contents)(win.webContents.mainFrame as never)).toBe(true);
+  });
+
+  it.each([
+    ['brackets and a tilde', '/opt/Utterly [beta]~1/out/renderer/index.html', 'file:///opt/Utterly%20%5Bbeta%5D%7E1/out/renderer/index.html'],
+    ['non-ASCII letters', '/home/zoë/Utterly/out/renderer/index.html', 'file:///home/zo%C3%AB/Utterly/out/renderer/index.html'],
+    ['a percent sign and a hash', '/srv/100% #1/out/renderer/index.html', 'file:///srv/100%25%20%231/out/renderer/index.html'],
+  ])('recognises the app page installed under a path with %s, however the URL encodes it', async (_name, installed, chromiumUrl) => {
+    const check = appFrameCheck({ rendererIndexHtml: installed }, () => win.webContents as unknown as WebContents);
+    for (const url of [chromiumUrl, pathToFileURL(installed).href]) {
+      await win.loadURL(url);
+      expect(check(win.webContents.mainFrame as never)).toBe(true);
+    }
+    await win.loadURL(pathToFileURL(installed.replace('index.html', 'other.html')).href);
+    expect(check(win.webContents.mainFrame as never)).toBe(false);
   });
 });
 
 describe('pushes', () => {
-  it('forwards the service events to the window in order, batched', () => {
-    vi.useFakeTimers();
+  it('forwards the service events to the window in order, batched', async () => {
+    const received: Push[][] = [];
+    page.on(PUSH_CHANNEL, (_event: unknown, pushes: Push[]) => received.push(pushes));
     const event = { channel: 0, type: 'active', time: 1.5 } as const;
     service.emit('changed', session(SESSION_ID));
     service.emit('event', SESSION_ID, event);
     service.emit('progress', { session_id: SESSION_ID, fraction: 0.5, eta_seconds: 3 });
     service.emit('changed', { id: SESSION_ID, deleted: true });
-    expect(contents!.send).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(PUSH_BATCH_MS);
+    await tick();
+    expect(received).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, PUSH_BATCH_MS + 20));
     const expected: Push[] = [
       { kind: 'session', session: session(SESSION_ID) },
       { kind: 'event', session_id: SESSION_ID, event },
       { kind: 'progress', progress: { session_id: SESSION_ID, fraction: 0.5, eta_seconds: 3 } },
       { kind: 'deleted', id: SESSION_ID },
     ];
-    expect(contents!.send.mock.calls).toEqual([[PUSH_CHANNEL, expected]]);
+    expect(received).toEqual([expected]);
 
     service.emit('event', SESSION_ID, event);
-    vi.advanceTimersByTime(PUSH_BATCH_MS);
-    expect(contents!.send).toHaveBeenCalledTimes(2);
+    await new Promise((resolve) => setTimeout(resolve, PUSH_BATCH_MS + 20));
+    expect(received).toHaveLength(2);
   });
 
-  it('drops pushes while there is no window, and stops on dispose', () => {
-    vi.useFakeTimers();
-    const send = contents!.send;
-    contents = undefined;
+  it('drops pushes while there is no window, and stops on dispose', async () => {
+    const received: unknown[] = [];
+    page.on(PUSH_CHANNEL, (_event: unknown, pushes: Push[]) => received.push(pushes));
+    const wait = () => new Promise((resolve) => setTimeout(resolve, PUSH_BATCH_MS + 20));
+    appWindow = undefined;
     service.emit('changed', { id: SESSION_ID, deleted: true });
-    vi.advanceTimersByTime(PUSH_BATCH_MS);
-    contents = { send, isDestroyed: () => true };
+    await wait();
+    appWindow = win;
+    win.close();
     service.emit('changed', { id: SESSION_ID, deleted: true });
-    vi.advanceTimersByTime(PUSH_BATCH_MS);
-    expect(send).not.toHaveBeenCalled();
+    await wait();
+    expect(received).toEqual([]);
 
-    contents = { send, isDestroyed: () => false };
     dispose();
     dispose = () => undefined;
-    service.emit('changed', { id: SESSION_ID, deleted: true });
-    vi.advanceTimersByTime(PUSH_BATCH_MS);
-    expect(send).not.toHaveBeenCalled();
     expect(service.listenerCount('changed')).toBe(0);
   });
 });
 
-describe('audio port', () => {
-  it('passes audio messages to sendAudio as bytes', () => {
-    const port = new FakePort();
-    sendPort(port);
-    expect(port.start).toHaveBeenCalled();
-    const chunk = new Uint8Array([1, 2, 3, 4, 5]).buffer;
-    port.emit('message', { data: { sessionId: SESSION_ID, chunk } });
-    expect(sendAudio).toHaveBeenCalledWith(SESSION_ID, new Uint8Array([1, 2, 3, 4, 5]));
+describe('audio', () => {
+  const FORMAT = { format: { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false } };
+
+  it('passes the audio of a recording the page started to sendAudio, in order with its stop', async () => {
+    await page.invoke(ipcChannel('startRecording'), FORMAT);
+    const calls: string[] = [];
+    sendAudio.mockImplementation((_id, bytes) => void calls.push(`audio ${bytes.length}`));
+    handlers.stopRecording.mockImplementation(async () => void calls.push('stop'));
+    page.send(AUDIO_CHANNEL, SESSION_ID, new Uint8Array([1, 2, 3, 4, 5]));
+    page.send(AUDIO_CHANNEL, SESSION_ID, new Uint8Array(7));
+    await page.invoke(ipcChannel('stopRecording'), { id: SESSION_ID });
+    expect(sendAudio).toHaveBeenNthCalledWith(1, SESSION_ID, new Uint8Array([1, 2, 3, 4, 5]));
+    expect(calls).toEqual(['audio 5', 'audio 7', 'stop']);
   });
 
-  it('ignores messages of any other shape, warning once', () => {
+  it('ignores audio of any other shape, or for a recording the page did not start, warning once', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
-      const port = new FakePort();
-      sendPort(port);
-      for (const data of [null, 'audio', { sessionId: SESSION_ID }, { sessionId: 7, chunk: new ArrayBuffer(4) }, { sessionId: SESSION_ID, chunk: [1, 2] }, { sessionId: SESSION_ID, chunk: new Uint8Array(4) }]) {
-        port.emit('message', { data });
+      page.send(AUDIO_CHANNEL, SESSION_ID, new Uint8Array(4));
+      await page.invoke(ipcChannel('startRecording'), FORMAT);
+      for (const args of [[null], ['audio'], [SESSION_ID], [7, new Uint8Array(4)], [SESSION_ID, [1, 2]], [SESSION_ID, new ArrayBuffer(4)], ['another', new Uint8Array(4)]]) {
+        page.send(AUDIO_CHANNEL, ...args);
       }
+      await tick();
       expect(sendAudio).not.toHaveBeenCalled();
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {
@@ -219,35 +237,33 @@ describe('audio port', () => {
     }
   });
 
-  it.each(FOREIGN_FRAMES)('closes a port sent by %s', (_name, senderFrame) => {
-    const port = new FakePort();
-    sendPort(port, senderFrame);
-    expect(port.close).toHaveBeenCalled();
-    expect(port.start).not.toHaveBeenCalled();
-    port.emit('message', { data: { sessionId: SESSION_ID, chunk: new ArrayBuffer(4) } });
+  it.each(FOREIGN_PAGES)('ignores audio from %s', async (_name, foreignPage) => {
+    await page.invoke(ipcChannel('startRecording'), FORMAT);
+    const foreign = foreignPage();
+    foreign.send(AUDIO_CHANNEL, SESSION_ID, new Uint8Array(4));
+    await tick();
     expect(sendAudio).not.toHaveBeenCalled();
   });
 
-  it('interrupts the recordings the window started when its port closes', async () => {
-    const port = new FakePort();
-    sendPort(port);
-    await callMethod('startRecording', { format: { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false } });
-    port.emit('close');
+  it.each([
+    ['the page reloads', (w: Window) => w.webContents.reload()],
+    ['the window closes', (w: Window) => w.close()],
+    ['the renderer crashes', (w: Window) => w.webContents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 139 })],
+  ])('interrupts the recordings the page started when %s, once', async (_name, goAway) => {
+    await page.invoke(ipcChannel('startRecording'), FORMAT);
+    goAway(win);
     expect(interruptRecording).toHaveBeenCalledTimes(1);
     expect(interruptRecording).toHaveBeenCalledWith(SESSION_ID, expect.any(String));
-    // A new page sends a new port; the recordings of the old one are not interrupted twice.
-    const next = new FakePort();
-    sendPort(next);
-    next.emit('close');
+    goAway(win);
+    win.webContents.reload();
     expect(interruptRecording).toHaveBeenCalledTimes(1);
   });
 
-  it('closes its ports on dispose', () => {
-    const port = new FakePort();
-    sendPort(port);
+  it('stops watching the window on dispose', async () => {
+    await page.invoke(ipcChannel('startRecording'), FORMAT);
     dispose();
     dispose = () => undefined;
-    expect(port.close).toHaveBeenCalled();
+    win.close();
     expect(interruptRecording).not.toHaveBeenCalled();
   });
 });

@@ -14,11 +14,10 @@ app
     setupPermissions(session.defaultSession);
     const backend = setupBackend();
     setupMediaProtocol(backend.service);
-    // Before the window: its preload sends the audio port as soon as it loads.
     setupIpc({
       ...createHandlers(backend.service, { getSettings: backend.getSettings, setSettings: backend.setSettings, audioUrl: mediaUrlOf, desktop: desktopDialogs }),
       service: backend.service,
-      isAppFrame: appFrameCheck(appLocation()),
+      isAppFrame: appFrameCheck(appLocation(), () => BrowserWindow.getAllWindows()[0]?.webContents),
       getWebContents: () => BrowserWindow.getAllWindows()[0]?.webContents,
     });
     setupWindow();

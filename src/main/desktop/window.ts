@@ -5,8 +5,8 @@
 // the setup functions only wire them to Electron.
 import { app, BrowserWindow } from 'electron';
 import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Where the renderer is served from. */
 export interface AppLocation {
@@ -82,10 +82,19 @@ export function isAppUrl(url: string, location: AppLocation): boolean {
       parsed.origin === dev.origin
     );
   }
-  if (parsed.protocol !== 'file:') return false;
-  parsed.hash = '';
-  parsed.search = '';
-  return parsed.href === pathToFileURL(location.rendererIndexHtml).href;
+  return parsed.protocol === 'file:' && isFileUrlOf(parsed, location.rendererIndexHtml);
+}
+
+/**
+ * Whether a file: URL names `path`. Compared as decoded paths, not as URL strings: Chromium and
+ * Node percent-encode some characters of a path (`[`, `]`, `~`, non-ASCII) differently.
+ */
+export function isFileUrlOf(url: URL, path: string): boolean {
+  try {
+    return relative(resolve(fileURLToPath(url)), resolve(path)) === '';
+  } catch {
+    return false;
+  }
 }
 
 /** Navigation is only allowed to the page already shown (a reload); fragments are ignored. */
