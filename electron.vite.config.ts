@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
@@ -52,6 +53,8 @@ export default defineConfig({
   },
   renderer: {
     root: fromRoot('src/renderer'),
+    // The version the UI shows, in both builds (the desktop window and the web page).
+    define: { __APP_VERSION__: JSON.stringify(JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')).version) },
     plugins: [svelte({ configFile: fromRoot('svelte.config.js') })],
     build: {
       outDir: fromRoot('out/renderer'),

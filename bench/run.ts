@@ -41,6 +41,11 @@ if (wanted('live')) {
   const { cpuMsPerAudioSecond, shareOfCore } = await liveAudioCost();
   line(`live audio  48 kHz stereo float, 20 ms frames over the bridge socket in real time: the server spends ${cpuMsPerAudioSecond.toFixed(1)} ms of CPU per second of audio (${(shareOfCore * 100).toFixed(1)}% of a core), all of the back end's work included`);
 }
+if (wanted('desktop-audio')) {
+  const { desktopAudioCost } = await import('./desktop-audio.bench');
+  const runs = [0, 1, 2].map(() => desktopAudioCost().cpuMsPerAudioSecond).sort((a, b) => a - b);
+  line(`desktop audio  48 kHz stereo float, 20 ms frames over Electron IPC (the double) in real time: main spends ${runs[1]!.toFixed(1)} ms of CPU per second of audio (median of ${runs.map((r) => r.toFixed(1)).join(', ')}), all of the back end's work included`);
+}
 if (wanted('timeline')) {
   const { benchTimeline } = await import('./timeline.bench');
   const r = await benchTimeline();

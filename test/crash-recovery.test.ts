@@ -43,7 +43,8 @@ describe('crash recovery', () => {
     await new Promise((resolve) => server.once('exit', resolve));
     expect(events.length).toBeGreaterThan(0);
 
-    // Restart: listing the sessions opens the data folder and recovers it.
+    // Restart: the next owner of the data folder recovers it (listing the sessions only reads).
+    await (await startCliServer(dataDir, model)).stop();
     const { stdout } = await run(process.execPath, ['out/node/cli.js', 'sessions', '--json', '--data-dir', dataDir]);
     const sessions = stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(sessions).toHaveLength(1);

@@ -1,9 +1,20 @@
 // The process host and the pool, on real processes.
 import { describe, expect, it } from 'vitest';
-import { forkSpawner } from '../src/main/process/child';
+import { fileURLToPath } from 'node:url';
+import { forkSpawner, forkWorker, type Spawner } from '../src/main/process/child';
 import { WorkerHost } from '../src/main/process/worker-host';
 import { InferencePool } from '../src/main/engine/inference-pool';
 import { INSTANT_MODEL } from './helpers';
+
+/** Runs test/late-ready.worker.mjs whatever the kind; remembers every pid. */
+function lateReadySpawner(pids: number[]): Spawner {
+  const path = fileURLToPath(new URL('./late-ready.worker.mjs', import.meta.url));
+  return ({ name, args }) => {
+    const child = forkWorker({ path, fromSource: false }, name, args);
+    pids.push(child.pid!);
+    return child;
+  };
+}
 
 const alive = (pid: number) => {
   try {
@@ -44,6 +55,29 @@ describe('WorkerHost', () => {
     await expect(host.whenReady()).rejects.toThrow(/model-broken is unavailable: it failed to start 5 times in a row/);
     expect(host.spawnCount).toBe(5);
     expect(host.hasFailed).toBe(true);
+  });
+
+  it('kills a process that is not ready in time and counts it as a failed start', async () => {
+    const pids: number[] = [];
+    const host = new WorkerHost({ kind: 'model', name: 'model-unready', spawner: lateReadySpawner(pids), policy: { readyTimeoutMs: 200, initialDelayMs: 1, maxDelayMs: 5 } });
+    await expect(host.whenReady()).rejects.toThrow(/model-unready is unavailable: it failed to start 5 times in a row \(not ready within 200 ms\)/);
+    expect(host.spawnCount).toBe(5);
+    expect(pids).toHaveLength(5);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
+  it('leaves a process alone once it is ready, however long it then runs', async () => {
+    const pids: number[] = [];
+    const host = new WorkerHost({ kind: 'model', name: 'model-late', args: ['100'], spawner: lateReadySpawner(pids), policy: { readyTimeoutMs: 1500 } });
+    try {
+      await host.whenReady();
+      await new Promise((r) => setTimeout(r, 1600));
+      expect(host.isReady).toBe(true);
+      expect(host.spawnCount).toBe(1);
+      expect(alive(pids[0]!)).toBe(true);
+    } finally {
+      await host.stop();
+    }
   });
 });
 

@@ -1,19 +1,23 @@
-// The back end every front end composes: the database, the settings, the engine (started on
-// first use, replaced when its settings change) and the session service, with start-up recovery
-// and an orderly shutdown.
+// The back end every front end composes. The process that owns the data folder (the desktop
+// app, `cli serve`, `cli rerun`) holds its lock and gets the database, the settings, the engine
+// (started on first use, replaced when its settings change) and the session service, with
+// start-up recovery and an orderly shutdown. A reader (`cli sessions`, `cli export`) gets a
+// read-only view of the sessions that changes nothing, beside a running owner or without one.
 import { mkdirSync, rmSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Session } from '../shared/sessions';
 import { AppSettingsSchema, DEFAULT_SETTINGS, type AppSettings } from '../shared/settings';
+import { defaultPoolSize } from './engine/pool-size';
 import { StreamingContext, type EngineOptions } from './engine/streaming-context';
 import { SessionService } from './sessions/session-service';
-import { openDatabase } from './storage/database';
-import { prepareDataDir } from './storage/data-dir';
+import { openDatabase, openDatabaseReadOnly } from './storage/database';
+import { dataFolderOwner, lockDataFolder, type DataFolderLock, type LockHolder } from './storage/data-folder-lock';
+import { dataDirPaths, prepareDataDir } from './storage/data-dir';
 import { SessionStore } from './storage/session-store';
 
 const SETTINGS_KEY = 'app';
 
+/** The owner's back end. */
 export interface Backend {
   store: SessionStore;
   service: SessionService;
@@ -24,15 +28,68 @@ export interface Backend {
   getSettings(): AppSettings;
   /** Keeps the settings; a new model or pool size applies from the next session on. */
   setSettings(settings: AppSettings): AppSettings;
+  /** Ends what runs, closes the database and releases the data folder. */
   close(): Promise<void>;
 }
 
-export interface BackendOptions {
+/** What a reader may do with the sessions: read them. */
+export type SessionReader = Pick<SessionService, 'list' | 'get' | 'events' | 'exportJson' | 'exportLabels'>;
+
+/** A reader's back end. */
+export interface ReaderBackend {
+  service: SessionReader;
+  /** The process that owns the data folder now, if one runs. */
+  owner: LockHolder | undefined;
+  close(): void;
+}
+
+interface CommonOptions {
   dataDir: string;
-  /** Engine options that override the stored settings for this run (the command line's flags). */
-  engine?: EngineOptions;
   /** better-sqlite3's binary for the runtime at hand (the Electron build in the desktop app). */
   nativeBinding?: string;
+}
+
+export interface OwnerOptions extends CommonOptions {
+  /** Owner is the default: recovers, repairs and cleans up; a second owner is refused. */
+  role?: 'owner';
+  /** What this process is, as a second owner's refusal names it ("cli serve"). */
+  command?: string;
+  /** Engine options that override the stored settings for this run (the command line's flags). */
+  engine?: EngineOptions;
+}
+
+export interface ReaderOptions extends CommonOptions {
+  role: 'reader';
+}
+
+export type BackendOptions = OwnerOptions | ReaderOptions;
+
+const DEFAULT_COMMAND = process.versions.electron ? 'the Utterly app' : 'another Utterly process';
+
+export function openBackend(options: ReaderOptions): ReaderBackend;
+export function openBackend(options: OwnerOptions): Backend;
+export function openBackend(options: BackendOptions): Backend | ReaderBackend {
+  return options.role === 'reader' ? openReader(options) : openOwner(options);
+}
+
+/** Reads the database as it is: no lock, no recovery, no migration, no clean-up. */
+function openReader(options: ReaderOptions): ReaderBackend {
+  const { dbPath, audioDir } = dataDirPaths(options.dataDir);
+  const store = new SessionStore(openDatabaseReadOnly(dbPath, { nativeBinding: options.nativeBinding }));
+  const service = new SessionService({ store, audioDir, engine: () => Promise.reject(new Error('a reader of the data folder runs no engine')) });
+  return { service, owner: dataFolderOwner(options.dataDir), close: () => store.close() };
+}
+
+function openOwner(options: OwnerOptions): Backend {
+  const paths = prepareDataDir(options.dataDir);
+  // Before anything else: recovering or cleaning up under a running owner breaks what it does.
+  const lock = lockDataFolder(options.dataDir, options.command ?? DEFAULT_COMMAND);
+  try {
+    return ownerBackend(options, paths, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }
 
 /** Closes an engine replaced by new settings once the sessions still using it are done. */
@@ -43,8 +100,7 @@ async function retire(engine: Promise<StreamingContext>): Promise<void> {
   await context.close();
 }
 
-export function openBackend(options: BackendOptions): Backend {
-  const { dbPath, audioDir } = prepareDataDir(options.dataDir);
+function ownerBackend(options: OwnerOptions, { dbPath, audioDir }: { dbPath: string; audioDir: string }, lock: DataFolderLock): Backend {
   const uploadDir = join(options.dataDir, 'uploads');
   rmSync(uploadDir, { recursive: true, force: true });
   mkdirSync(uploadDir, { recursive: true });
@@ -53,7 +109,7 @@ export function openBackend(options: BackendOptions): Backend {
   const stored = AppSettingsSchema.safeParse(store.readSetting(SETTINGS_KEY) ?? {});
   let settings = stored.success ? stored.data : DEFAULT_SETTINGS;
   const engineOptions = (): EngineOptions => ({
-    poolSize: settings.pool_size ?? cpus().length,
+    poolSize: settings.pool_size ?? defaultPoolSize(),
     model: settings.model,
     ...options.engine,
   });
@@ -80,11 +136,15 @@ export function openBackend(options: BackendOptions): Backend {
       return settings;
     },
     close: async () => {
-      await service.close();
-      await Promise.all(retiring);
-      if (engine) await (await engine).close();
-      store.close();
-      rmSync(uploadDir, { recursive: true, force: true });
+      try {
+        await service.close();
+        await Promise.all(retiring);
+        if (engine) await (await engine).close();
+        store.close();
+        rmSync(uploadDir, { recursive: true, force: true });
+      } finally {
+        lock.release();
+      }
     },
   };
 }

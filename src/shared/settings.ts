@@ -9,7 +9,7 @@ export const AppSettingsSchema = z
   .object({
     model: ModelParamsSchema.default(MODEL_DEFAULTS),
     vad: VadSettingsSchema.default(VAD_DEFAULTS),
-    /** Model processes; null: one per core. */
+    /** Model processes; null: the engine's default (cores - 1, at most 4, at least 1). */
     pool_size: z
       .number({ error: 'pool_size must be a number' })
       .int('pool_size must be a whole number')

@@ -410,9 +410,10 @@ export const children: ReturnType<typeof fork>[] = [];
 
 /**
  * utilityProcess.fork (docs/api/utility-process.md), played by a Node child process speaking the
- * same messages. V8 options in `execArgv` are dropped, as Node's option parser in a utility
- * process filters them; V8 flags reach V8 through `--js-flags` (electron/electron#43316 and the
- * docs' `execArgv`: "List of string arguments passed to the executable").
+ * same messages. V8 options in `execArgv` have no effect: they reach Node after V8 has started
+ * (shell/browser/api/electron_api_utility_process.cc appends them to the command line), while
+ * `--js-flags` is read before V8 starts and is "only for V8 flags" (electron/electron#39465;
+ * docs/api/command-line-switches.md). So V8 options are dropped and `--js-flags` applied.
  */
 export const utilityProcess = {
   fork(modulePath: string, args: string[] = [], options: { execArgv?: string[]; stdio?: string; serviceName?: string } = {}) {
@@ -574,3 +575,7 @@ export const electron = {
   },
 };
 electron.module.default = electron.module;
+
+// The module's own names, for a resolve hook that stands the double in for `electron` outside
+// vitest (bench/desktop-audio.child.ts).
+export { BrowserWindowDouble as BrowserWindow };

@@ -2,60 +2,19 @@
 // (the Electron binary is not needed).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-type Listener = (...args: unknown[]) => void;
+vi.mock('electron', async () => (await import('./electron-double')).electron.module);
+const { electron, BrowserWindowDouble } = await import('./electron-double');
 
-const mocks = vi.hoisted(() => {
-  class FakeWebContents {
-    readonly listeners = new Map<string, Listener[]>();
-    url = '';
-    windowOpenHandler: ((details: { url: string }) => { action: string }) | undefined;
-    on(event: string, listener: Listener): this {
-      this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
-      return this;
-    }
-    emit(event: string, ...args: unknown[]): void {
-      for (const listener of this.listeners.get(event) ?? []) listener(...args);
-    }
-    getURL(): string {
-      return this.url;
-    }
-    setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
-      this.windowOpenHandler = handler;
-    }
-  }
+const userData = mkdtempSync(join(tmpdir(), 'utterly-window-'));
+electron.app.setPath('userData', userData);
+electron.becomeReady();
 
-  class FakeBrowserWindow {
-    static readonly created: FakeBrowserWindow[] = [];
-    readonly webContents = new FakeWebContents();
-    readonly onceListeners = new Map<string, Listener>();
-    readonly show = vi.fn();
-    readonly loadURL = vi.fn(async (url: string) => {
-      this.webContents.url = url;
-    });
-    readonly loadFile = vi.fn(async (file: string) => {
-      this.webContents.url = pathToFileURL(file).href;
-    });
-    constructor(readonly options: Record<string, unknown>) {
-      FakeBrowserWindow.created.push(this);
-    }
-    once(event: string, listener: Listener): this {
-      this.onceListeners.set(event, listener);
-      return this;
-    }
-  }
-
-  return { FakeBrowserWindow, FakeWebContents, app: { isPackaged: false } };
-});
-
-vi.mock('electron', () => ({
-  app: mocks.app,
-  BrowserWindow: mocks.FakeBrowserWindow,
-  session: { defaultSession: {} },
-}));
-
-import type { Session } from 'electron';
+import type { MenuItemConstructorOptions, Session } from 'electron';
+import { menuTemplate, setupMenu } from '../../src/main/desktop/menu';
 import {
   isAppUrl,
   isSamePage,
@@ -114,16 +73,19 @@ function requestPermission(
   return callback.mock.calls[0]![0] as boolean;
 }
 
+const created = BrowserWindowDouble.windows;
+
 beforeEach(() => {
-  mocks.FakeBrowserWindow.created.length = 0;
-  mocks.app.isPackaged = false;
+  created.length = 0;
+  electron.app.isPackaged = false;
+  rmSync(join(userData, 'window-state.json'), { force: true });
 });
 
 describe('window', () => {
   it('creates a sandboxed, context-isolated window without Node integration', () => {
     setupWindow(builtApp);
-    expect(mocks.FakeBrowserWindow.created).toHaveLength(1);
-    const options = mocks.FakeBrowserWindow.created[0]!.options;
+    expect(created).toHaveLength(1);
+    const options = created[0]!.options;
     expect(options).toMatchObject({ width: 1280, height: 800, minWidth: 1024, minHeight: 640, show: false });
     expect(options['webPreferences']).toMatchObject({
       contextIsolation: true,
@@ -136,7 +98,7 @@ describe('window', () => {
   });
 
   it('keeps the same web preferences whatever the preload path', () => {
-    expect(windowOptions('/x/preload/index.cjs').webPreferences).toMatchObject({
+    expect(windowOptions('/x/preload/index.cjs', true).webPreferences).toMatchObject({
       preload: '/x/preload/index.cjs',
       contextIsolation: true,
       sandbox: true,
@@ -146,28 +108,22 @@ describe('window', () => {
 
   it('shows the window only once it is ready', () => {
     setupWindow(builtApp);
-    const win = mocks.FakeBrowserWindow.created[0]!;
-    expect(win.show).not.toHaveBeenCalled();
-    win.onceListeners.get('ready-to-show')!();
-    expect(win.show).toHaveBeenCalledTimes(1);
+    const win = created[0]!;
+    expect(win.visible).toBe(false);
+    win.emit('ready-to-show');
+    expect(win.visible).toBe(true);
   });
 
   it('loads the built index.html, or the dev server when there is one', () => {
     setupWindow(builtApp);
-    const built = mocks.FakeBrowserWindow.created[0]!;
-    expect(built.loadFile).toHaveBeenCalledWith(rendererIndexHtml);
-    expect(built.loadURL).not.toHaveBeenCalled();
-
+    expect(created[0]!.webContents.getURL()).toBe(appPageUrl);
     setupWindow(devApp);
-    const dev = mocks.FakeBrowserWindow.created[1]!;
-    expect(dev.loadURL).toHaveBeenCalledWith('http://localhost:5173');
-    expect(dev.loadFile).not.toHaveBeenCalled();
+    expect(created[1]!.webContents.getURL()).toBe('http://localhost:5173');
   });
 
   it('refuses navigation away from the page', () => {
     setupWindow(builtApp);
-    const contents = mocks.FakeBrowserWindow.created[0]!.webContents;
-    contents.url = appPageUrl;
+    const contents = created[0]!.webContents;
     for (const url of ['https://example.com/', 'file:///etc/passwd', pathToFileURL('/opt/utterly/out/renderer/other.html').href]) {
       const event = { url, preventDefault: vi.fn() };
       contents.emit('will-navigate', event);
@@ -178,11 +134,61 @@ describe('window', () => {
     expect(reload.preventDefault).not.toHaveBeenCalled();
   });
 
+  it('has no developer tools in a packaged app', () => {
+    setupWindow(builtApp);
+    electron.app.isPackaged = true;
+    setupWindow(builtApp);
+    expect(created.map((w) => (w.options['webPreferences'] as { devTools: boolean }).devTools)).toEqual([true, false]);
+  });
+
+  it('opens where it was closed, maximized if it was, unless that place is off every display now', () => {
+    const first = setupWindow(builtApp) as unknown as InstanceType<typeof BrowserWindowDouble>;
+    first.bounds = { x: 300, y: 200, width: 1100, height: 700 };
+    first.close();
+    setupWindow(builtApp);
+    expect(created[1]!.options).toMatchObject({ x: 300, y: 200, width: 1100, height: 700 });
+
+    // Closed on a second monitor that is unplugged by the next start: the default place.
+    created[1]!.bounds = { x: 2500, y: 100, width: 1100, height: 700 };
+    created[1]!.close();
+    setupWindow(builtApp);
+    expect(created[2]!.options).not.toHaveProperty('x');
+    expect(created[2]!.options).toMatchObject({ width: 1280, height: 800 });
+  });
+
   it('denies every new window', () => {
     setupWindow(builtApp);
-    const handler = mocks.FakeBrowserWindow.created[0]!.webContents.windowOpenHandler!;
+    const handler = created[0]!.webContents.windowOpenHandler!;
     expect(handler({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
     expect(handler({ url: appPageUrl })).toEqual({ action: 'deny' });
+  });
+});
+
+describe('menu', () => {
+  const roles = (items: MenuItemConstructorOptions[]): string[] =>
+    items.flatMap((item) => [...(item.role ? [item.role] : []), ...(Array.isArray(item.submenu) ? roles(item.submenu) : [])]);
+
+  it('has Edit, View with zoom, Window and Help with About; Reload and DevTools only when not packaged', () => {
+    for (const platform of ['linux', 'win32', 'darwin'] as const) {
+      const packaged = roles(menuTemplate(platform, true));
+      expect(packaged).toEqual(expect.arrayContaining(['editMenu', 'windowMenu', 'help', 'zoomIn', 'zoomOut', 'resetZoom']));
+      expect(packaged).not.toContain('reload');
+      expect(packaged).not.toContain('forceReload');
+      expect(packaged).not.toContain('toggleDevTools');
+      expect(roles(menuTemplate(platform, false))).toEqual(expect.arrayContaining(['reload', 'toggleDevTools']));
+    }
+    expect(roles(menuTemplate('darwin', true))[0]).toBe('appMenu');
+  });
+
+  it('installs itself, its About panel showing the version', () => {
+    setupMenu();
+    expect(electron.Menu.applicationMenu).not.toBeNull();
+    expect(electron.app.aboutPanelOptions).toMatchObject({ applicationName: 'Utterly', applicationVersion: electron.app.getVersion() });
+    const help = menuTemplate('linux', true).find((item) => item.role === 'help')!;
+    const about = (help.submenu as MenuItemConstructorOptions[]).find((item) => item.label === 'About Utterly')!;
+    const show = vi.spyOn(electron.app, 'showAboutPanel');
+    about.click!(undefined as never, undefined, undefined as never);
+    expect(show).toHaveBeenCalledOnce();
   });
 });
 

@@ -1,11 +1,11 @@
 // Option parsing shared by the commands: one-line errors that name the option.
 import { readFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeIssues } from '../../shared/api';
 import { ModelConfigFileSchema, type ModelParams } from '../../shared/model-config';
 import type { SessionSettings } from '../../shared/sessions';
 import { VadSettingsSchema, type VadSettings } from '../../shared/vad-settings';
+import { defaultPoolSize } from '../engine/pool-size';
 import type { EngineOptions } from '../engine/streaming-context';
 import { defaultDataDir } from '../storage/data-dir';
 import shippedModelConfig from '../../../resources/model-config.json';
@@ -66,7 +66,7 @@ export const ENGINE_OPTIONS = {
 
 export async function engineOptions(values: { 'model-config'?: string; pool?: string; verbose?: boolean }): Promise<EngineOptions> {
   return {
-    poolSize: integerOption('pool', values.pool, cpus().length, 1, 64),
+    poolSize: integerOption('pool', values.pool, defaultPoolSize(), 1, 64),
     model: await loadModelConfig(values['model-config']),
     log: values.verbose ? (line) => process.stderr.write(line + '\n') : undefined,
   };

@@ -1,6 +1,6 @@
 // `process FILE`: the engine on a file, one ApiResponse JSON object per line on stdout and
 // nothing else there. Nothing is stored.
-import { cpus } from 'node:os';
+import { defaultPoolSize } from '../engine/pool-size';
 import type { ApiResponse } from '../../shared/api';
 import { runFile } from '../engine/file-job';
 import { probeAudioFile } from '../engine/file-source';
@@ -20,7 +20,7 @@ Options:
   --model-config FILE      the dummy model's JSON config ({"model": {...}}); default: the
                            shipped resources/model-config.json
   --pool N                 model processes, the global limit of concurrent inferences
-                           (default: number of cores, ${cpus().length} here; 1-64)
+                           (default: cores - 1, at most 4, at least 1: ${defaultPoolSize()} here; 1-64)
   --max-futures N          inferences this run may have running at once (default: pool size; 1-256)
   --chunk-ms N             audio fed to the engine per chunk, in ms (default 1000; 1-600000);
                            in simple mode one chunk is one inference

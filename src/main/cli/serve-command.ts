@@ -15,7 +15,8 @@ Serves GET /api/v1/health, the streaming WebSockets /api/v1/simple and /api/v1/s
 (the seed's protocol: a start message, binary PCM, a stop message), the UI's contract on
 /api/v1/bridge, and the web build of the UI at / (after \`npm run build\`). Every stream is kept
 as a session. Listens on loopback unless --host says otherwise; prints its URL on stdout.
-Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`;
+Stops cleanly on Ctrl-C (SIGINT) or SIGTERM. Owns the data folder while it runs: a second
+\`serve\` or the app on the same folder is refused; \`sessions\` and \`export\` work beside it.`;
 
 export async function serveCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, { ...DATA_DIR_OPTION, ...ENGINE_OPTIONS, port: { type: 'string' }, host: { type: 'string' } });
@@ -26,7 +27,7 @@ export async function serveCommand(args: string[]): Promise<void> {
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals[0]}"`);
   const port = integerOption('port', values.port, 8080, 0, 65535);
   const engine = await engineOptions(values);
-  const backend = openBackend({ dataDir: dataDir(values), engine });
+  const backend = openBackend({ dataDir: dataDir(values), role: 'owner', command: 'cli serve', engine });
   const staticDir = fileURLToPath(new URL('../renderer', import.meta.url));
   const log = (line: string) => process.stderr.write(line + '\n');
   const bridge = createHandlers(backend.service, { getSettings: backend.getSettings, setSettings: backend.setSettings, audioUrl: audioPathOf });

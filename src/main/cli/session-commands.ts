@@ -8,19 +8,21 @@ import { ProgressLine } from './progress';
 export const SESSIONS_HELP = `Usage: npm run --silent cli -- sessions [--json] [--query TEXT] [--limit N] [--data-dir DIR]
 
 Lists the stored sessions, newest first: a table, or with --json one JSON object per line
-(id, title, source, status, duration, audio_path and the rest of the session).`;
+(id, title, source, status, duration, audio_path and the rest of the session). Reads only:
+works while the app or \`serve\` uses the data folder, and changes nothing.`;
 
 export const EXPORT_HELP = `Usage: npm run --silent cli -- export SESSION --format json|labels [--out FILE] [--data-dir DIR]
 
 Exports a session: json is one document with the session, its events in the wire format and a
 summary; labels is an Audacity label track (start, end, label; one line per final segment).
-Written to stdout, or to FILE with --out.`;
+Written to stdout, or to FILE with --out. Reads only, like \`sessions\`.`;
 
 export const RERUN_HELP = `Usage: npm run --silent cli -- rerun SESSION [options] [--data-dir DIR]
 
 Processes a stored session's audio again, with other settings, as a new session, and prints
 the new session as one JSON object. Takes the options of \`process\` (--mode, --interim,
---vad, --max-futures, --chunk-ms, --model-config, --pool, --verbose).`;
+--vad, --max-futures, --chunk-ms, --model-config, --pool, --verbose). It writes to the data
+folder, so it refuses to run while the app or \`serve\` uses it (re-run from the UI then).`;
 
 const help = (text: string): void => void process.stdout.write(text + '\n');
 
@@ -35,9 +37,13 @@ export async function sessionsCommand(args: string[]): Promise<void> {
   if (values.help) return help(SESSIONS_HELP);
   if (positionals.length > 0) throw new UsageError(`sessions takes no arguments, got "${positionals[0]}"`);
   const limit = integerOption('limit', values.limit, 10_000, 1, 1_000_000);
-  const backend = openBackend({ dataDir: dataDir(values) });
+  const backend = openBackend({ dataDir: dataDir(values), role: 'reader' });
   try {
     const { sessions } = backend.service.list({ limit, offset: 0, query: values.query });
+    const unfinished = sessions.filter((s) => s.status === 'recording' || s.status === 'processing').length;
+    if (unfinished > 0 && !backend.owner) {
+      process.stderr.write(`utterly: ${unfinished} session(s) still marked recording or processing were left unfinished; they become interrupted when the app or \`serve\` next opens this data folder\n`);
+    }
     if (values.json) {
       for (const session of sessions) process.stdout.write(JSON.stringify(session) + '\n');
       return;
@@ -47,7 +53,7 @@ export async function sessionsCommand(args: string[]): Promise<void> {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     for (const row of [header, ...rows]) process.stdout.write(row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]!) : cell)).join('  ') + '\n');
   } finally {
-    await backend.close();
+    backend.close();
   }
 }
 
@@ -56,13 +62,13 @@ export async function exportCommand(args: string[]): Promise<void> {
   if (values.help) return help(EXPORT_HELP);
   const id = positional(positionals, 'SESSION', 'export');
   if (values.format !== 'json' && values.format !== 'labels') throw new UsageError(`--format must be "json" or "labels"${values.format === undefined ? '' : `, got "${values.format}"`}`);
-  const backend = openBackend({ dataDir: dataDir(values) });
+  const backend = openBackend({ dataDir: dataDir(values), role: 'reader' });
   try {
     const content = values.format === 'json' ? JSON.stringify(backend.service.exportJson(id), null, 2) + '\n' : backend.service.exportLabels(id);
     if (values.out) await writeFile(values.out, content);
     else process.stdout.write(content);
   } finally {
-    await backend.close();
+    backend.close();
   }
 }
 
@@ -72,7 +78,7 @@ export async function rerunCommand(args: string[]): Promise<void> {
   const id = positional(positionals, 'SESSION', 'rerun');
   const engine = await engineOptions(values);
   const settings = runSettings(values, engine.poolSize!);
-  const backend = openBackend({ dataDir: dataDir(values), engine });
+  const backend = openBackend({ dataDir: dataDir(values), role: 'owner', command: 'cli rerun', engine });
   const progress = new ProgressLine(process.stderr);
   try {
     const started = await backend.service.rerun(id, settings);

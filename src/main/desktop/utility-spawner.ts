@@ -2,9 +2,19 @@
 // ChildHandle as Node's fork so that the engine does not know which it has.
 import { utilityProcess } from 'electron';
 import { WORKER_NODE_FLAGS, workerEntry, type ChildHandle, type Spawner } from '../process/child';
+import { readLines } from '../process/line-reader';
+
+/**
+ * A utility process's execArgv become switches of its command line and reach Node only after V8
+ * has started, so a V8 flag such as --expose-gc there does nothing. V8 reads its flags from
+ * --js-flags before it starts (electron/electron: shell/browser/api/electron_api_utility_process.cc,
+ * WithExtraCommandLineSwitches(exec_args); shell/browser/javascript_environment.cc, kJavaScriptFlags;
+ * --js-flags is for V8 flags only: electron/electron#39465).
+ */
+const UTILITY_EXEC_ARGV = [`--js-flags=${WORKER_NODE_FLAGS.join(' ')}`];
 
 export const utilitySpawner: Spawner = ({ kind, name, args }) => {
-  const child = utilityProcess.fork(workerEntry(kind).path, args, { serviceName: `Utterly ${name}`, stdio: 'pipe', execArgv: WORKER_NODE_FLAGS });
+  const child = utilityProcess.fork(workerEntry(kind).path, args, { serviceName: `Utterly ${name}`, stdio: 'pipe', execArgv: UTILITY_EXEC_ARGV });
   let exited = false;
   const exitListeners: Array<(code: number | null, signal: string | null) => void> = [];
   child.on('exit', (code) => {
@@ -28,11 +38,7 @@ export const utilitySpawner: Spawner = ({ kind, name, args }) => {
       exitListeners.push(listener);
     },
     onLog(listener) {
-      for (const stream of [child.stdout, child.stderr]) {
-        stream?.on('data', (chunk: Buffer) => {
-          for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) listener(line);
-        });
-      }
+      readLines([child.stdout, child.stderr], listener);
     },
   } satisfies ChildHandle;
 };

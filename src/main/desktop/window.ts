@@ -3,7 +3,8 @@
 // The decisions (which URL is the app, which navigation or permission is allowed)
 // are small pure functions so they can be unit-tested without the Electron binary;
 // the setup functions only wire them to Electron.
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, screen } from 'electron';
+import { readWindowState, restoredState, writeWindowState, type WindowState } from './window-state';
 import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,9 +128,11 @@ export function shouldGrantPermission(
   return isAudioOnly(details);
 }
 
-export function windowOptions(preload: string): BrowserWindowConstructorOptions {
+/** `devTools`: false in a packaged app. `state`: the size and position kept from the last run. */
+export function windowOptions(preload: string, devTools: boolean, state?: WindowState): BrowserWindowConstructorOptions {
   return {
     ...WINDOW_SIZE,
+    ...(state && { x: state.x, y: state.y, width: state.width, height: state.height }),
     show: false,
     title: 'Utterly',
     autoHideMenuBar: true,
@@ -143,6 +146,7 @@ export function windowOptions(preload: string): BrowserWindowConstructorOptions 
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
+      devTools,
     },
   };
 }
@@ -165,8 +169,12 @@ export function setupPermissions(session: Session, location: AppLocation = appLo
 }
 
 export function setupWindow(location: AppLocation = appLocation()): BrowserWindow {
-  const win = new BrowserWindow(windowOptions(preloadPath()));
+  const stateFile = join(app.getPath('userData'), 'window-state.json');
+  const state = restoredState(readWindowState(stateFile), screen.getAllDisplays().map((display) => display.workArea), WINDOW_SIZE);
+  const win = new BrowserWindow(windowOptions(preloadPath(), !app.isPackaged, state));
+  if (state?.maximized) win.maximize();
   win.once('ready-to-show', () => win.show());
+  win.on('close', () => writeWindowState(stateFile, { ...win.getNormalBounds(), maximized: win.isMaximized() }));
   guardNavigation(win.webContents);
   const loaded = location.devServerUrl
     ? win.loadURL(location.devServerUrl)

@@ -1,7 +1,7 @@
 // The engine: audio in (PCM bytes or decoded channels), ApiResponse events out, through the
 // simple runner (every chunk is one inference) or the segmented runner (VAD per channel, a
 // final inference per utterance and interim ones while someone speaks).
-import { cpus } from 'node:os';
+import { defaultPoolSize } from './pool-size';
 import type { ApiResponse, StartMessage } from '../../shared/api';
 import { MODEL_DEFAULTS, type ModelParams } from '../../shared/model-config';
 import { MODEL_SAMPLE_RATE, VAD_DEFAULTS } from '../../shared/vad-settings';
@@ -52,9 +52,8 @@ export class StreamingContext {
   ) {}
 
   static async create(options: EngineOptions = {}): Promise<StreamingContext> {
-    const cores = cpus().length;
     const shared = { spawner: options.spawner ?? forkSpawner, log: options.log, policy: options.policy };
-    const pool = new InferencePool({ ...shared, size: options.poolSize ?? cores, model: options.model ?? MODEL_DEFAULTS });
+    const pool = new InferencePool({ ...shared, size: options.poolSize ?? defaultPoolSize(), model: options.model ?? MODEL_DEFAULTS });
     const vad = new VadPool({ ...shared, size: options.vadProcesses ?? 1 });
     const context = new StreamingContext(pool, vad);
     try {

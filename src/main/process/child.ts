@@ -4,6 +4,7 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readLines } from './line-reader';
 
 export type WorkerKind = 'model' | 'vad';
 
@@ -29,7 +30,11 @@ export type Spawner = (request: SpawnRequest) => ChildHandle;
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Lets a worker collect the audio it was sent soon after it is done with it (see workers/port.ts). */
+/**
+ * V8 flags of every worker; --expose-gc lets a worker collect the audio it was sent soon after it
+ * is done with it (see workers/port.ts). V8 flags only: Node's fork takes them as they are, but
+ * utilityProcess needs them folded into one --js-flags (see desktop/utility-spawner.ts).
+ */
 export const WORKER_NODE_FLAGS = ['--expose-gc'];
 
 /**
@@ -46,18 +51,11 @@ export function workerEntry(kind: WorkerKind): { path: string; fromSource: boole
   return { path: resolve(here, '..', 'workers', `${kind}.worker.ts`), fromSource: true };
 }
 
-function splitLines(listener: (line: string) => void): (chunk: Buffer) => void {
-  let partial = '';
-  return (chunk) => {
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) listener(line);
-  };
-}
-
 /** Node's fork, with structured-clone messages so that typed arrays cross without JSON. */
-export const forkSpawner: Spawner = ({ kind, name, args }) => {
-  const entry = workerEntry(kind);
+export const forkSpawner: Spawner = ({ kind, name, args }) => forkWorker(workerEntry(kind), name, args);
+
+/** Forks one worker script; tests use it directly to run workers of their own. */
+export function forkWorker(entry: { path: string; fromSource: boolean }, name: string, args: string[]): ChildHandle {
   const child = fork(entry.path, args, {
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -98,9 +96,7 @@ export const forkSpawner: Spawner = ({ kind, name, args }) => {
       exitListeners.push(listener);
     },
     onLog(listener) {
-      const split = splitLines(listener);
-      child.stdout?.on('data', split);
-      child.stderr?.on('data', split);
+      readLines([child.stdout, child.stderr], listener);
     },
   };
-};
+}

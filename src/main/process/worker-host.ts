@@ -31,6 +31,8 @@ export interface RestartPolicy {
   maxFailedStarts: number;
   /** How long a stopping process may take to exit before it is killed. */
   exitTimeoutMs: number;
+  /** How long a process may take to say it is ready; one that takes longer is killed, a failed start. */
+  readyTimeoutMs: number;
 }
 
 export const DEFAULT_RESTART_POLICY: RestartPolicy = {
@@ -38,6 +40,8 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   maxDelayMs: 2000,
   maxFailedStarts: 5,
   exitTimeoutMs: 2000,
+  // Loading Silero through onnxruntime takes a few seconds on a busy two-core machine.
+  readyTimeoutMs: 30_000,
 };
 
 interface Pending {
@@ -70,6 +74,9 @@ export class WorkerHost extends EventEmitter {
   private crashesInARow = 0;
   private failedStarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  private readyTimer: NodeJS.Timeout | undefined;
+  /** Why the current process is being killed before it was ready, for the give-up message. */
+  private startFailure: string | undefined;
   private readyWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
   private exitWaiters: Array<() => void> = [];
   private failure: Error | undefined;
@@ -124,6 +131,7 @@ export class WorkerHost extends EventEmitter {
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     clearTimeout(this.restartTimer);
+    clearTimeout(this.readyTimer);
     const wasFailed = this.state === 'failed';
     this.state = 'stopping';
     this.rejectReadyWaiters(new WorkerUnavailableError(this.name, 'stopped'));
@@ -162,6 +170,8 @@ export class WorkerHost extends EventEmitter {
     }
     this.child = child;
     this.state = this.state === 'stopping' ? 'stopping' : 'starting';
+    this.startFailure = undefined;
+    this.readyTimer = setTimeout(() => this.onReadyTimeout(child), this.policy.readyTimeoutMs);
     child.onLog((line) => this.log(line));
     child.onMessage((message) => this.onMessage(message as WorkerReply));
     child.onExit((code, signal) => this.onExit(child, code, signal));
@@ -169,6 +179,9 @@ export class WorkerHost extends EventEmitter {
 
   private onMessage(message: WorkerReply): void {
     if (message.type === 'ready') {
+      // Too late: a process being killed for taking too long stays a failed start.
+      if (this.startFailure) return;
+      clearTimeout(this.readyTimer);
       this.failedStarts = 0;
       if (this.state !== 'starting') return;
       this.state = 'ready';
@@ -186,8 +199,17 @@ export class WorkerHost extends EventEmitter {
     else pending.reject(new Error(message.message));
   }
 
+  /** A process that never says ready (a model that cannot load) would otherwise hold its work forever. */
+  private onReadyTimeout(child: ChildHandle): void {
+    if (child !== this.child || this.state !== 'starting') return;
+    this.startFailure = `not ready within ${this.policy.readyTimeoutMs} ms`;
+    this.log(`${this.startFailure}; killing it`);
+    child.kill();
+  }
+
   private onExit(child: ChildHandle | undefined, code: number | null, signal: string | null, spawnError?: string): void {
     if (child && child !== this.child) return;
+    clearTimeout(this.readyTimer);
     const wasStarting = this.state === 'starting';
     const crash = new WorkerCrashedError(this.name, code, signal);
     const inFlight = [...this.pending.values()];
@@ -199,13 +221,14 @@ export class WorkerHost extends EventEmitter {
     this.child = undefined;
 
     if (this.state === 'stopping' || this.state === 'stopped') return;
+    const reason = spawnError ?? this.startFailure ?? crash.message;
     this.log(spawnError ? `could not start: ${spawnError}` : crash.message);
     this.emit('crash', crash);
 
     if (wasStarting) this.failedStarts++;
     if (this.failedStarts >= this.policy.maxFailedStarts) {
       this.state = 'failed';
-      this.failure = new WorkerUnavailableError(this.name, `it failed to start ${this.failedStarts} times in a row (${spawnError ?? crash.message})`);
+      this.failure = new WorkerUnavailableError(this.name, `it failed to start ${this.failedStarts} times in a row (${reason})`);
       this.rejectReadyWaiters(this.failure);
       this.emit('failed', this.failure);
       return;

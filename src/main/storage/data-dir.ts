@@ -20,9 +20,14 @@ export function defaultDataDir(
   return path.posix.join(xdgDataHome ?? path.posix.join(home, '.local', 'share'), 'utterly');
 }
 
+/** Where the database and the audio are in a data folder. */
+export function dataDirPaths(dir: string): { dbPath: string; audioDir: string } {
+  return { dbPath: path.join(dir, 'utterly.db'), audioDir: path.join(dir, 'audio') };
+}
+
 /** Creates the data folder and its audio folder if need be. */
 export function prepareDataDir(dir: string): { dbPath: string; audioDir: string } {
-  const audioDir = path.join(dir, 'audio');
-  mkdirSync(audioDir, { recursive: true });
-  return { dbPath: path.join(dir, 'utterly.db'), audioDir };
+  const paths = dataDirPaths(dir);
+  mkdirSync(paths.audioDir, { recursive: true });
+  return paths;
 }

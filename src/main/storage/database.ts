@@ -1,6 +1,8 @@
-// Opens Utterly's SQLite database: connection settings, then the schema migrations.
+// Opens Utterly's SQLite database: for the data folder's owner, connection settings, then the
+// schema migrations; for a reader, a read-only connection that changes nothing.
+import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { LATEST_SCHEMA_VERSION, newerSchemaMessage, runMigrations, schemaVersionOf } from './migrations';
+import { LATEST_SCHEMA_VERSION, newerSchemaMessage, olderSchemaMessage, runMigrations, schemaVersionOf } from './migrations';
 
 export type Database = BetterSqlite3.Database;
 
@@ -31,6 +33,31 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     runMigrations(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * A read-only connection beside the owner's (WAL lets it read while the owner writes): no
+ * migrations, no pragma that writes, and any write fails. A database of another schema version
+ * is refused; a missing one reads as empty.
+ */
+export function openDatabaseReadOnly(path: string, options: OpenDatabaseOptions = {}): Database {
+  if (!existsSync(path)) {
+    // Nothing stored yet: an empty database of the current schema, in memory.
+    const empty = new BetterSqlite3(':memory:', { nativeBinding: options.nativeBinding });
+    runMigrations(empty);
+    return empty;
+  }
+  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true, nativeBinding: options.nativeBinding });
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const found = schemaVersionOf(db);
+    if (found > LATEST_SCHEMA_VERSION) throw new Error(newerSchemaMessage(found, LATEST_SCHEMA_VERSION));
+    if (found < LATEST_SCHEMA_VERSION) throw new Error(olderSchemaMessage(found, LATEST_SCHEMA_VERSION));
     return db;
   } catch (error) {
     db.close();

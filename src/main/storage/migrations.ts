@@ -95,6 +95,10 @@ export function newerSchemaMessage(found: number, known: number): string {
   return `This database was written by a newer version of Utterly (schema ${found}; this version knows up to ${known}). It was not changed.`;
 }
 
+export function olderSchemaMessage(found: number, known: number): string {
+  return `This database was written by an older version of Utterly (schema ${found}; this version uses ${known}) and only the app or \`cli serve\` may upgrade it: open the data folder with one of them once. It was not changed.`;
+}
+
 /**
  * Brings the database up to the last of `migrations`. Each pending migration runs in one
  * transaction together with its `user_version` bump, so a failing one leaves the database at
