@@ -4,7 +4,7 @@
 // as the capture worklet makes them; the finals must be those `cli process` finds in the stored
 // audio.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -76,5 +76,24 @@ describe('the desktop app', () => {
     const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'cli', '--', 'process', stopped.audio_path!, '--model-config', modelConfig]);
     const cliFinals = finalTimes(stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as ApiResponse));
     expect(desktopFinals).toEqual(cliFinals);
+
+    // The window plays the stored audio from the app's own scheme, with byte ranges for seeking.
+    const { url } = unwrap(await api.getAudioUrl({ id: session.id }));
+    const media = electron.protocol.handlers.get(new URL(url).protocol.replace(':', ''))!;
+    const stored = readFileSync(stopped.audio_path!);
+    const partial = (await media(new Request(url, { headers: { range: 'bytes=100-199' } }))) as Response;
+    expect(partial.status).toBe(206);
+    expect(Buffer.from(await partial.arrayBuffer())).toEqual(stored.subarray(100, 200));
+    const whole = (await media(new Request(url))) as Response;
+    expect(Buffer.from(await whole.arrayBuffer())).toEqual(stored);
+  });
+
+  it('brings its window forward when launched a second time', () => {
+    const win = BrowserWindowDouble.getAllWindows()[0]!;
+    win.minimized = true;
+    win.focused = false;
+    electron.app.emit('second-instance', {}, ['utterly'], process.cwd());
+    expect(win.isMinimized()).toBe(false);
+    expect(win.focused).toBe(true);
   });
 });

@@ -7,6 +7,7 @@
 // the test drives the same `electron` object (one module instance per test file).
 import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
@@ -549,6 +550,9 @@ export const electron = {
   BrowserWindow: BrowserWindowDouble,
   /** Emits 'ready' as Electron does once it has initialised. */
   becomeReady(): void {
+    // Chromium makes its profile folder, userData, as it starts.
+    const userData = app.paths.get('userData');
+    if (userData) mkdirSync(userData, { recursive: true });
     ready = true;
     readyResolve();
     app.emit('ready');
