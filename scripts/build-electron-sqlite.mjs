@@ -1,14 +1,16 @@
 // postinstall: builds better-sqlite3 for Electron's ABI into node_modules/.utterly/electron/
 // (ELECTRON_SQLITE_BINDING in src/main/storage/database.ts), beside the Node build that
 // `npm test` uses, which stays untouched. The desktop app loads it through better-sqlite3's
-// `nativeBinding` option. Usage: node scripts/build-electron-sqlite.mjs [project root]
+// `nativeBinding` option. Usage: node scripts/build-electron-sqlite.mjs [--required] [project root]
+// (--required: `npm run pack`/`dist`, where an app without it could not open its database).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(process.argv[2] ?? fileURLToPath(new URL('..', import.meta.url)));
+const required = process.argv.includes('--required');
+const root = resolve(process.argv.slice(2).find((arg) => arg !== '--required') ?? fileURLToPath(new URL('..', import.meta.url)));
 const modules = join(root, 'node_modules');
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 
@@ -17,6 +19,10 @@ const electronDir = join(modules, 'electron');
 const pathFile = join(electronDir, 'path.txt');
 const electronBinary = existsSync(pathFile) ? join(electronDir, 'dist', readFileSync(pathFile, 'utf8').trim()) : undefined;
 if (!electronBinary || !existsSync(electronBinary)) {
+  if (required) {
+    console.error('utterly: no Electron binary here, so no Electron build of better-sqlite3: the packed app could not open its database (install without ELECTRON_SKIP_BINARY_DOWNLOAD)');
+    process.exit(1);
+  }
   console.log('utterly: no Electron binary here; skipping the Electron build of better-sqlite3 (npm test does not need it)');
   process.exit(0);
 }

@@ -32,7 +32,7 @@ describe('a desktop app whose data folder has another owner', () => {
       electron.becomeReady();
       await vi.waitFor(() => expect(electron.app.quitCalls).toBe(1));
 
-      const [{ content }] = electron.dialog.errorBoxes as [{ content: string }];
+      const [{ content }] = electron.dialog.errorBoxes as [{ title: string; content: string }];
       expect(content).toContain(`is in use by a hold test (pid ${holder.pid}`);
       expect(BrowserWindowDouble.getAllWindows()).toHaveLength(0);
       expect(readFileSync(join(dataDir, 'utterly.lock'), 'utf8')).toBe(lockBefore);

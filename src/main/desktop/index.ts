@@ -6,6 +6,7 @@ import { desktopDialogs, mediaUrlOf, registerMediaScheme, setupMediaProtocol } f
 import { appFrameCheck, setupIpc } from './ipc';
 import { setupLogging } from './logging';
 import { setupMenu } from './menu';
+import { unsupportedPlatformReason } from './platform';
 import { appLocation, setupPermissions, setupWindow } from './window';
 
 const log = setupLogging();
@@ -25,6 +26,8 @@ function setupSingleInstance(): boolean {
 }
 
 function start(): void {
+  const unsupported = unsupportedPlatformReason(process.platform, process.arch);
+  if (unsupported) throw new Error(unsupported);
   setupMenu();
   setupPermissions(session.defaultSession);
   const backend = setupBackend();
