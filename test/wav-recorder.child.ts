@@ -1,10 +1,12 @@
 // Run by test/wav-recorder.test.ts and killed with SIGKILL: records the bytes of
 // `patternByte` through a WavRecorder, in chunks of varying size every few milliseconds, and
 // prints `<Date.now()> <bytes written so far>` after each append.
+// Arguments: the file, and optionally the recorder's riffLimitBytes (a small one makes it RF64).
 import { WavRecorder } from '../src/main/storage/wav-recorder';
 import { KILL_TEST_FORMAT, patternBytes } from './wav-pattern';
 
-const recorder = WavRecorder.create(process.argv[2]!, KILL_TEST_FORMAT);
+const riffLimitBytes = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+const recorder = WavRecorder.create(process.argv[2]!, KILL_TEST_FORMAT, { riffLimitBytes });
 let written = 0;
 let round = 0;
 

@@ -327,8 +327,9 @@ describe('cli serve owns the folder; cli sessions and export read it', () => {
     await expect.poll(async () => (sessions = await sessionsOf(dir)).length, { timeout: 20_000 }).toBe(1);
     const { id, audio_path } = sessions[0]!;
     const wav = audio_path!;
-    // The owner brings the header up to the whole frames within a second, then writes nothing.
-    await expect.poll(() => existsSync(wav) && readFileSync(wav).length === 44 + 32_001 && readFileSync(wav).readUInt32LE(40) === 32_000, { timeout: 20_000 }).toBe(true);
+    // The owner brings the header (80 bytes: RIFF, JUNK kept for an RF64 ds64, fmt, data) up to
+    // the whole frames within a second, then writes nothing.
+    await expect.poll(() => existsSync(wav) && readFileSync(wav).length === 80 + 32_001 && readFileSync(wav).readUInt32LE(76) === 32_000, { timeout: 20_000 }).toBe(true);
     const upload = join(dir, 'uploads', 'pending', 'file.wav');
     mkdirSync(join(dir, 'uploads', 'pending'), { recursive: true });
     writeFileSync(upload, 'an upload in progress');
