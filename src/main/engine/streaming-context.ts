@@ -75,12 +75,7 @@ export class StreamingContext {
     }
     const settings = options.start.vad ?? VAD_DEFAULTS;
     const interim = options.start.interim_results ? INTERIM_INTERVAL_SECONDS * MODEL_SAMPLE_RATE : 0;
-    const lanes = await Promise.all(
-      Array.from({ length: channels }, async (_, c) => {
-        const vad = new VadSession(await this.vad.openScorer(), settings, interim);
-        return new SegmentedLane(c, client, options.start.format.sample_rate, vad, emit);
-      }),
-    );
+    const lanes = this.vad.openScorers(channels).map((scorer, c) => new SegmentedLane(c, client, options.start.format.sample_rate, new VadSession(scorer, settings, interim), emit));
     return new AudioStream(options.start, lanes, client, this.pool);
   }
 

@@ -3,7 +3,9 @@ import type { ModelOutput } from '../../shared/api';
 
 export type WorkerRequest =
   | { type: 'infer'; samples: Float32Array }
-  | { type: 'vad-open'; session: number }
+  /** A session scores `channels` channels of one stream together, one batch row each. */
+  | { type: 'vad-open'; session: number; channels: number }
+  /** `frames`: each channel's frames one after the other, the same number for every channel. */
   | { type: 'vad-score'; session: number; frames: Float32Array }
   | { type: 'vad-close'; session: number };
 
@@ -13,5 +15,5 @@ export type WorkerReply =
   | { type: 'error'; id: number; message: string };
 
 export type InferReply = ModelOutput;
-/** One speech probability per 1536-sample frame. */
+/** One speech probability per 1536-sample frame, channel after channel as the frames were sent. */
 export type VadScoreReply = Float32Array;
