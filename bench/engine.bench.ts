@@ -55,11 +55,16 @@ function rssOf(pid: number | undefined): number {
   }
 }
 
-/** One hour of speech as 44.1 kHz stereo MP3, made once with ffmpeg and kept in the temp folder. */
+/**
+ * One hour of speech as 44.1 kHz stereo MP3 whose channels differ all through (the right one is
+ * the same recording 23 s further on), made once with ffmpeg (LAME) and kept in the temp folder.
+ */
 export function hourLongMp3(): string {
-  const path = join(tmpdir(), 'utterly-bench-hour-44k1-stereo.mp3');
+  const path = join(tmpdir(), 'utterly-bench-hour-44k1-true-stereo.mp3');
   if (!existsSync(path)) {
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-stream_loop', '59', '-i', fixture, '-ac', '2', '-ar', '44100', '-t', '3600', '-c:a', 'libmp3lame', '-b:a', '128k', path]);
+    const loop = ['-stream_loop', '-1', '-i', fixture];
+    const merge = '[1:a]atrim=start=23,asetpts=PTS-STARTPTS[right];[0:a][right]amerge=inputs=2,aresample=44100[out]';
+    execFileSync('ffmpeg', ['-v', 'error', '-y', ...loop, ...loop, '-filter_complex', merge, '-map', '[out]', '-t', '3600', '-c:a', 'libmp3lame', '-b:a', '128k', path]);
   }
   return path;
 }
@@ -81,7 +86,7 @@ function treeRss(pid: number): number {
  * The command line on an hour of 44.1 kHz stereo MP3, as a user would run it, with the
  * resident memory of its whole process tree sampled every 50 ms.
  */
-export async function fileThroughput(): Promise<{ realtime: number; seconds: number; peakMb: number; finals: number }> {
+export async function fileThroughput(): Promise<{ realtime: number; seconds: number; peakMb: number; finals: number[]; speechSeconds: number[] }> {
   const path = hourLongMp3();
   const config = join(tmpdir(), 'utterly-bench-instant-model.json');
   writeFileSync(config, JSON.stringify({ model: instant }));
@@ -90,18 +95,29 @@ export async function fileThroughput(): Promise<{ realtime: number; seconds: num
   const cli = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'process', path, '--model-config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, treeRss(cli.pid!))), 50);
-  let finals = 0;
+  const finals = [0, 0];
+  const speechSeconds = [0, 0];
   let partial = '';
   cli.stdout.on('data', (chunk: Buffer) => {
     const lines = (partial + chunk.toString()).split('\n');
     partial = lines.pop()!;
-    finals += lines.filter((line) => line.includes('"is_final":true')).length;
+    for (const line of lines) {
+      if (!line.includes('"is_final":true')) continue;
+      const event = JSON.parse(line) as { channel: number; start_time: number; end_time: number };
+      finals[event.channel] = (finals[event.channel] ?? 0) + 1;
+      speechSeconds[event.channel] = (speechSeconds[event.channel] ?? 0) + event.end_time - event.start_time;
+    }
   });
   const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
   clearInterval(sampler);
   if (code !== 0) throw new Error(`the command line exited with ${code}`);
   const seconds = (performance.now() - started) / 1000;
-  return { realtime: 3600 / seconds, seconds, peakMb: peak / 2 ** 20, finals };
+  // The figure counts only if the work was done: both channels segmented, as much speech in each
+  // (the same recording, shifted), and most of the hour being speech as in the recording.
+  if (finals.length !== 2 || finals.some((n) => n === 0)) throw new Error(`finals per channel: ${finals.join(', ')}: a channel was not segmented`);
+  if (Math.abs(speechSeconds[0]! - speechSeconds[1]!) > 0.05 * Math.max(...speechSeconds)) throw new Error(`speech per channel differs: ${speechSeconds.join(' s, ')} s`);
+  if (Math.min(...speechSeconds) < 0.3 * 3600) throw new Error(`only ${speechSeconds.join(' s, ')} s of speech found in an hour of speech`);
+  return { realtime: 3600 / seconds, seconds, peakMb: peak / 2 ** 20, finals, speechSeconds };
 }
 
 type Bounds = Array<[number, number]>;

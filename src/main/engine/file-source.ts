@@ -1,15 +1,30 @@
-// Audio files decoded by audio-decode as a stream: the file is read in pieces and decoded
-// chunk by chunk, so a long recording is never held whole in memory.
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+// Audio files decoded as a stream: the file is read in pieces and decoded chunk by chunk, so a
+// long recording is never held whole in memory. Every file gives exactly the channels its
+// container declares, from its first chunk to its last, whatever the codec:
+//   - WAV (RIFF, RF64, BW64) and AIFF/AIFF-C are read by our own parser (wav-source.ts);
+//   - MP3 is decoded by mpg123 (@audio/decode-mp3), which always gives two channels: a file
+//     whose first frame header says mono keeps the first;
+//   - MP4/M4A by @audio/decode-mp4 (AAC by FAAD2, which gives the stream's channels), in an
+//     order that keeps memory bounded (mp4-layout.ts); ADTS AAC by @audio/decode-aac; WMA by
+//     @audio/decode-wma;
+//   - the other formats by audio-decode, which leaves their channels alone.
+// audio-decode itself is not used for MP3, MP4, AAC and WMA: it turns stereo whose channels are
+// identical into mono, and back to stereo once they differ.
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import decode from 'audio-decode';
 import audioType from 'audio-type';
+import { mp3Channels } from './mp3-probe';
+import { Mp4LayoutError, planMp4, type Mp4Plan } from './mp4-layout';
+import { PcmHeaderError, readPcmFrames, readPcmLayout } from './wav-source';
 
-/** Formats audio-decode can decode in chunks (its `decode(stream, format)` form). */
+/** Formats decoded in chunks. */
 const STREAMABLE = ['mp3', 'flac', 'opus', 'oga', 'm4a', 'wav', 'qoa', 'aac', 'aiff', 'caf', 'webm', 'amr', 'wma'] as const;
 type StreamableFormat = (typeof STREAMABLE)[number];
 const isStreamable = (format: string): format is StreamableFormat => (STREAMABLE as readonly string[]).includes(format);
+
+/** Bytes read from the file at a time for a decoder. */
+const READ_BYTES = 64 * 1024;
 
 export interface DecodedChunk {
   channelData: Float32Array[];
@@ -30,10 +45,10 @@ export interface AudioFileInfo {
 }
 
 /**
- * Some of audio-decode's codecs report damaged frames with console.error and go on. Those
- * messages belong to the file being decoded, not on the terminal: collect them.
+ * Some codecs report damaged frames with console.error and go on. Those messages belong to the
+ * file being decoded, not on the terminal: collect them.
  */
-async function capturingConsoleErrors<T>(into: string[], work: () => Promise<T>): Promise<T> {
+async function capturingConsoleErrors<T>(into: string[], work: () => T | Promise<T>): Promise<T> {
   const original = console.error;
   console.error = (...args: unknown[]) => void into.push(args.map(String).join(' ').trim());
   try {
@@ -41,6 +56,15 @@ async function capturingConsoleErrors<T>(into: string[], work: () => Promise<T>)
   } finally {
     console.error = original;
   }
+}
+
+const ascii = (bytes: Uint8Array, at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+
+/** The container, from the file's first bytes. */
+function detectFormat(head: Uint8Array): string | undefined {
+  // RF64 and BW64 are WAV with 64-bit sizes; audio-type knows only RIFF.
+  if (head.length >= 12 && (ascii(head, 0) === 'RF64' || ascii(head, 0) === 'BW64') && ascii(head, 8) === 'WAVE') return 'wav';
+  return audioType(head);
 }
 
 /** Recognises the container from the file's first bytes. */
@@ -61,7 +85,7 @@ export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
     throw new AudioFileError(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message);
   }
   if (bytes === 0) throw new AudioFileError(path, 'the file is empty');
-  const format = audioType(head);
+  const format = detectFormat(head);
   if (!format) throw new AudioFileError(path, 'not a recognised audio format');
   if (!isStreamable(format)) throw new AudioFileError(path, `${format} files are not supported`);
   return { format, bytes };
@@ -73,36 +97,139 @@ export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
  * error naming the change.
  */
 export async function* decodeAudioFile(path: string, onRead?: (bytes: number) => void): AsyncGenerator<DecodedChunk> {
-  const { format } = await probeAudioFile(path);
-  let read = 0;
-  async function* bytes(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) {
-      read += (chunk as Buffer).length;
-      onRead?.(read);
-      yield chunk as Buffer;
+  const { format, bytes } = await probeAudioFile(path);
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch (error) {
+    throw new AudioFileError(path, (error as Error).message);
+  }
+  try {
+    if (format === 'wav' || format === 'aiff') {
+      const layout = await readPcmLayout(file, bytes);
+      if ('encoding' in layout) {
+        if (layout.dataBytes === 0) throw new AudioFileError(path, `this ${layout.container} file holds no audio (its ${format === 'wav' ? 'data' : 'SSND'} chunk is empty)`);
+        yield* readPcmFrames(file, layout, onRead);
+        onRead?.(bytes); // the chunks after the audio are read too, as far as progress goes
+        return;
+      }
+      // A codec inside WAV or AIFF that is not PCM (ADPCM, GSM): audio-decode's decoders read those.
+    }
+    yield* decodeWithCodec(path, file, bytes, format, onRead);
+  } catch (error) {
+    if (error instanceof AudioFileError) throw error;
+    if (error instanceof PcmHeaderError || error instanceof Mp4LayoutError) throw new AudioFileError(path, error.message);
+    throw new AudioFileError(path, (error as Error).message || String(error));
+  } finally {
+    await file.close();
+  }
+}
+
+interface CodecOutput {
+  channelData: Float32Array[];
+  sampleRate: number;
+  samplesDecoded?: number;
+}
+
+/** A codec package's streaming decoder. */
+interface Codec {
+  decode(bytes: Uint8Array): CodecOutput | Promise<CodecOutput>;
+  /** The samples still inside at the end. */
+  flush(): CodecOutput | Promise<CodecOutput>;
+  free(): void;
+}
+
+const NOTHING: CodecOutput = { channelData: [], sampleRate: 0 };
+
+async function openCodec(format: StreamableFormat): Promise<Codec> {
+  const wrap = (codec: { decode(bytes: Uint8Array): CodecOutput | Promise<CodecOutput>; flush?(): CodecOutput | Promise<CodecOutput>; free(): void }): Codec => ({
+    decode: (bytes) => codec.decode(bytes),
+    flush: () => codec.flush?.() ?? NOTHING,
+    free: () => codec.free(),
+  });
+  switch (format) {
+    case 'mp3':
+      return wrap(await (await import('@audio/decode-mp3')).decoder());
+    case 'm4a':
+      return wrap(await (await import('@audio/decode-mp4')).decoder());
+    case 'aac':
+      return wrap(await (await import('@audio/decode-aac')).decoder());
+    case 'wma':
+      return wrap(await (await import('@audio/decode-wma')).decoder());
+    default: {
+      // audio-decode's own stream decoder: it collapses identical channels only for the codecs above.
+      const codec = await decode[format]();
+      return { decode: (bytes) => codec(bytes), flush: () => codec(), free: () => codec.free() };
     }
   }
+}
+
+/** The file's bytes in the order of `pieces`, in reads of READ_BYTES, with the count so far. */
+async function* readPieces(file: FileHandle, pieces: Mp4Plan['pieces'], onRead?: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  let done = 0;
+  for (const piece of pieces) {
+    if (piece instanceof Uint8Array) {
+      done += piece.length;
+      onRead?.(done);
+      yield piece;
+      continue;
+    }
+    for (let at = piece.start; at < piece.end; ) {
+      // A new buffer each time: decoders may keep what they are given.
+      const buffer = new Uint8Array(Math.min(READ_BYTES, piece.end - at));
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+      done += bytesRead;
+      onRead?.(done);
+      yield buffer.subarray(0, bytesRead);
+    }
+  }
+}
+
+async function* decodeWithCodec(path: string, file: FileHandle, bytes: number, format: StreamableFormat, onRead?: (bytes: number) => void): AsyncGenerator<DecodedChunk> {
+  // The channels the container declares, where the decoder may give more.
+  let declared: number | undefined;
+  let pieces: Mp4Plan['pieces'] = [{ start: 0, end: bytes }];
+  if (format === 'mp3') declared = await mp3Channels(file);
+  else if (format === 'm4a') ({ pieces, channels: declared } = await planMp4(file, bytes));
+
   let shape: { channels: number; sampleRate: number } | undefined;
   let heardAnything = false;
   const decoderErrors: string[] = [];
-  const chunks = decode(bytes(), format);
-  try {
-    for (;;) {
-      const next = await capturingConsoleErrors(decoderErrors, () => chunks.next());
-      if (next.done) break;
-      const chunk = next.value;
-      const channels = chunk.channelData.length;
-      const frames = chunk.channelData[0]?.length ?? 0;
-      if (channels === 0 || frames === 0) continue;
-      if (!shape) shape = { channels, sampleRate: chunk.sampleRate };
-      else if (shape.channels !== channels || shape.sampleRate !== chunk.sampleRate) {
-        throw new Error(`the audio changes from ${shape.channels} channels at ${shape.sampleRate} Hz to ${channels} at ${chunk.sampleRate} Hz mid-file`);
-      }
-      heardAnything ||= chunk.channelData.some((channel) => channel.some((x) => x !== 0));
-      yield chunk;
+  const accept = (output: CodecOutput): DecodedChunk | undefined => {
+    let channelData = output?.channelData ?? [];
+    if (channelData.length === 0) return undefined;
+    const { samplesDecoded } = output;
+    if (samplesDecoded != null && samplesDecoded < channelData[0]!.length) channelData = channelData.map((channel) => channel.subarray(0, samplesDecoded));
+    if (channelData[0]!.length === 0) return undefined;
+    // mpg123 gives a mono file's one channel twice.
+    if (declared && channelData.length > declared) channelData = channelData.slice(0, declared);
+    const { sampleRate } = output;
+    if (!shape) shape = { channels: channelData.length, sampleRate };
+    else if (shape.channels !== channelData.length || shape.sampleRate !== sampleRate) {
+      throw new Error(`the audio changes from ${shape.channels} channels at ${shape.sampleRate} Hz to ${channelData.length} at ${sampleRate} Hz mid-file`);
     }
-  } catch (error) {
-    throw error instanceof AudioFileError ? error : new AudioFileError(path, (error as Error).message || String(error));
+    heardAnything ||= channelData.some((channel) => channel.some((x) => x !== 0));
+    return { channelData, sampleRate };
+  };
+
+  const codec = await openCodec(format);
+  let freed = false;
+  try {
+    for await (const piece of readPieces(file, pieces, onRead)) {
+      const chunk = accept(await capturingConsoleErrors(decoderErrors, () => codec.decode(piece)));
+      if (chunk) yield chunk;
+    }
+    freed = true;
+    try {
+      const chunk = accept(await capturingConsoleErrors(decoderErrors, () => codec.flush()));
+      if (chunk) yield chunk;
+    } finally {
+      codec.free();
+    }
+  } finally {
+    if (!freed) codec.free();
   }
   // Decoders resynchronise past damage and may make a moment of silence out of garbage: with
   // errors and nothing audible, the file is not audio.
