@@ -3,7 +3,7 @@
 // less per worker. `npm run cli` (scripts/cli.mjs) and the tests run it first; when no file the
 // bundles were made from has changed since (esbuild's own list of them, kept beside the
 // bundles), it does nothing, in a millisecond or two rather than a build's ~150.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -12,6 +12,7 @@ const entryPoints = {
   cli: 'src/main/cli/main.ts',
   'model.worker': 'src/main/workers/model.worker.ts',
   'vad.worker': 'src/main/workers/vad.worker.ts',
+  'decode.worker': 'src/main/workers/decode.worker.ts',
 };
 const inputsFile = `${outdir}/inputs.json`;
 const outputs = Object.keys(entryPoints).map((name) => `${outdir}/${name}.js`);
@@ -31,6 +32,7 @@ export async function ensureNodeBundle() {
   try {
     if (upToDate()) return;
     const { build } = await import('esbuild');
+    for (const file of existsSync(outdir) ? readdirSync(outdir) : []) if (file.startsWith('chunk-')) rmSync(`${outdir}/${file}`);
     const { metafile } = await build({
       entryPoints,
       outdir,
@@ -41,7 +43,11 @@ export async function ensureNodeBundle() {
       packages: 'external',
       logLevel: 'warning',
       metafile: true,
-      // One self-contained file per entry: the workers are found beside the code that starts them.
+      // Code the entries share, and each command of the CLI, in chunks loaded when first needed,
+      // beside the entries: `import.meta.url` is out/node/ in every module, which is where
+      // src/main/process/child.ts looks for the workers.
+      splitting: true,
+      chunkNames: '[name]-[hash]',
     });
     writeFileSync(inputsFile, JSON.stringify(Object.keys(metafile.inputs)));
   } finally {

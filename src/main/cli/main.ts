@@ -1,8 +1,5 @@
 // `npm run --silent cli -- COMMAND ...`: Utterly from the command line.
 import { UsageError } from './options';
-import { processCommand } from './process-command';
-import { serveCommand } from './serve-command';
-import { exportCommand, rerunCommand, sessionsCommand } from './session-commands';
 
 const HELP = `Usage: npm run --silent cli -- COMMAND [options]
 
@@ -16,12 +13,14 @@ Commands:
 \`npm run --silent cli -- COMMAND --help\` tells more. Sessions live in the per-user data
 folder unless --data-dir DIR says otherwise.`;
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
-  process: processCommand,
-  serve: serveCommand,
-  sessions: sessionsCommand,
-  export: exportCommand,
-  rerun: rerunCommand,
+// Each command's code is loaded when it runs: `process` does not wait for the server's or the
+// database's modules (a native addon among them) to load.
+const COMMANDS: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
+  process: async () => (await import('./process-command')).processCommand,
+  serve: async () => (await import('./serve-command')).serveCommand,
+  sessions: async () => (await import('./session-commands')).sessionsCommand,
+  export: async () => (await import('./session-commands')).exportCommand,
+  rerun: async () => (await import('./session-commands')).rerunCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -35,9 +34,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const run = COMMANDS[command];
-    if (!run) throw new UsageError(`unknown command "${command}" (try --help)`);
-    await run(rest);
+    const load = COMMANDS[command];
+    if (!load) throw new UsageError(`unknown command "${command}" (try --help)`);
+    await (await load())(rest);
     return 0;
   } catch (error) {
     process.stderr.write(`utterly: ${(error as Error).message}\n`);
