@@ -32,7 +32,9 @@ function expectEveryChunkAnswered(events: ApiResponse[]): void {
       expect(event.count).toBe(CHUNK_SAMPLES);
       expect(event.start_time).toBeCloseTo(end, 9);
     } else {
+      // The failure is placed where its audio was, so the timeline and exports can show it there.
       expect(event).toMatchObject({ type: 'error', message: INTERNAL_SERVER_ERROR });
+      expect(event).toMatchObject({ start_time: expect.closeTo(end, 9), end_time: expect.closeTo(end + CHUNK_SAMPLES / 16000, 9) });
     }
     end += CHUNK_SAMPLES / 16000;
   }

@@ -71,6 +71,7 @@ const EVERY_KIND: ApiResponse[] = [
   { channel: 0, type: 'inactive', time: 4.224 },
   { channel: 0, type: 'segment', start_time: 2.016, end_time: 4.224, is_final: true, count: 35328 },
   { channel: 1, type: 'error', message: 'Internal server error' },
+  { channel: 1, type: 'error', message: 'Internal server error', start_time: 2.1, end_time: 3.25 },
   { channel: 0, type: 'segment', start_time: 0, end_time: 1, count: 16000 },
   { channel: 2, type: 'data', count: 0 },
   { channel: 1, type: 'inactive', time: 1e-7 },
@@ -407,8 +408,9 @@ describe('events', () => {
     const store = openStore();
     const segmented = store.createSession(newSession());
     store.appendEvents(segmented.id, EVERY_KIND, 0);
-    // EVERY_KIND has two finals, one interim and one segment without is_final (which counts, as in simple mode).
-    expect(store.summary(segmented.id)).toEqual({ segments: 3, speech_time: expect.closeTo(2.208 + 1 + (12345.678901234 - 1 / 3), 9), errors: 1 });
+    // EVERY_KIND has two finals, one interim, one segment without is_final (which counts, as in
+    // simple mode) and two errors.
+    expect(store.summary(segmented.id)).toEqual({ segments: 3, speech_time: expect.closeTo(2.208 + 1 + (12345.678901234 - 1 / 3), 9), errors: 2 });
 
     const simple = store.createSession(newSession({ settings: SIMPLE }));
     store.appendEvents(simple.id, [

@@ -77,7 +77,8 @@ export interface ModelOutput {
 export type Event =
   | ({ type: 'segment'; start_time: number; end_time: number; is_final?: boolean } & ModelOutput)
   | ({ type: 'data' } & ModelOutput)
-  | { type: 'error'; message: string }
+  /** A failed model request also says which audio it was for (extra fields: the seed's clients ignore them). */
+  | { type: 'error'; message: string; start_time?: number; end_time?: number }
   | { type: 'active'; time: number }
   | { type: 'inactive'; time: number };
 

@@ -1,7 +1,8 @@
 // Files decoded on a thread of their own: decoding (MP3's synthesis filter bank above all) is
 // the largest share of a file job after the VAD, and on its own thread it runs beside the
 // resampling and the rest of the engine, on whichever core is free, instead of after them. The
-// server's event loop is spared it too.
+// server's event loop is spared it too. (In the desktop app the thread's script may sit in
+// app.asar: Electron gives worker threads its asar support since v17, electron#33216.)
 import { Worker } from 'node:worker_threads';
 import { basename } from 'node:path';
 import { workerEntry } from '../process/child';

@@ -191,8 +191,8 @@ class OrderedOutput {
   }
 }
 
-function errorResponse(channel: number, message: string): ApiResponse {
-  return { channel, type: 'error', message };
+function errorResponse(channel: number, message: string, bounds?: { start: number; end: number }): ApiResponse {
+  return bounds ? { channel, type: 'error', message, start_time: toSeconds(bounds.start), end_time: toSeconds(bounds.end) } : { channel, type: 'error', message };
 }
 
 /** The simple runner for one channel: each chunk received is one inference, answered in order. */
@@ -258,7 +258,7 @@ class SimpleLane implements Lane {
       job.result,
       (result) => {
         if (this.aborted || result.status === 'cancelled') return undefined;
-        if (result.status === 'failed') return errorResponse(this.channel, result.message);
+        if (result.status === 'failed') return errorResponse(this.channel, result.message, { start, end });
         return { channel: this.channel, type: 'segment', start_time: toSeconds(start), end_time: toSeconds(end), ...result.output };
       },
       this.emit,
@@ -382,7 +382,7 @@ class SegmentedLane implements Lane {
       (result) => {
         // A dropped interim has nothing to say; finals are only dropped when the stream is.
         if (this.aborted || result.status === 'cancelled') return undefined;
-        if (result.status === 'failed') return errorResponse(this.channel, result.message);
+        if (result.status === 'failed') return errorResponse(this.channel, result.message, bounds);
         return {
           channel: this.channel,
           type: 'segment',

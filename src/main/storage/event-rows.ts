@@ -29,7 +29,7 @@ export function eventToRow(event: ApiResponse): EventRow {
       return [channel, type, null, null, null, null, JSON.stringify(output), null];
     }
     case 'error':
-      return [event.channel, event.type, null, null, null, null, null, event.message];
+      return [event.channel, event.type, event.start_time ?? null, event.end_time ?? null, null, null, null, event.message];
     case 'active':
     case 'inactive':
       return [event.channel, event.type, null, null, event.time, null, null, null];
@@ -53,7 +53,8 @@ export function eventFromRow([channel, type, start_time, end_time, time, is_fina
     case 'data':
       return Object.assign({ channel, type }, JSON.parse(output!) as ModelOutput);
     case 'error':
-      return { channel, type, message: message! };
+      // A failed model request's error says where its audio was; other errors do not.
+      return start_time === null || end_time === null ? { channel, type, message: message! } : { channel, type, message: message!, start_time, end_time };
     case 'active':
     case 'inactive':
       return { channel, type, time: time! };
