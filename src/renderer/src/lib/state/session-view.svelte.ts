@@ -28,7 +28,8 @@ function outputText(event: Extract<ApiResponse, { type: 'segment' }>): string {
 
 /**
  * Timeline blocks from events in order: finals stay; the interim of an utterance is shown until
- * its final arrives; an error is marked where its channel had got to. Once the session is over,
+ * its final (or the error of its final) arrives; an error covers the audio its request was for,
+ * or without one is marked where its channel had got to. Once the session is over,
  * an interim still waiting belonged to speech the VAD dropped (too short): it goes.
  */
 export function blocksOf(events: readonly ApiResponse[], finished: boolean): ResultRow[] {
@@ -47,8 +48,13 @@ export function blocksOf(events: readonly ApiResponse[], finished: boolean): Res
         rows.push(row);
       }
     } else if (event.type === 'error') {
+      // A failed model request says which audio it was for: it takes the place of that
+      // utterance's block. Other errors are marked where the channel had got to.
       const at = reached.get(channel) ?? 0;
-      rows.push({ segment: { id: index, channel, start: at, end: at, kind: 'error', label: event.message }, channel, start: at, end: at, kind: 'error', text: event.message });
+      const start = event.start_time ?? at;
+      const end = event.end_time ?? at;
+      if (event.start_time !== undefined && interims.get(channel)?.start === start) interims.delete(channel);
+      rows.push({ segment: { id: index, channel, start, end, kind: 'error', label: event.message }, channel, start, end, kind: 'error', text: event.message });
     } else if (event.type === 'active' || event.type === 'inactive') {
       reached.set(channel, Math.max(reached.get(channel) ?? 0, event.time));
     }
