@@ -120,6 +120,45 @@ export async function fileThroughput(): Promise<{ realtime: number; seconds: num
   return { realtime: 3600 / seconds, seconds, peakMb: peak / 2 ** 20, finals, speechSeconds };
 }
 
+/**
+ * Ten hours of speech in one file (16 kHz mono WAV, 1.15 GB, made once with sox) through the
+ * CLI, the whole process tree's memory sampled: memory must stay flat, and the work be done
+ * (finals all through the ten hours).
+ */
+export async function tenHours(): Promise<{ seconds: number; finals: number; lastFinalEnd: number; rssByHour: number[] }> {
+  const path = join(tmpdir(), 'utterly-bench-ten-hours-16k.wav');
+  if (!existsSync(path)) execFileSync('sox', [fixture, path, 'repeat', '599']);
+  const config = join(tmpdir(), 'utterly-bench-instant-model.json');
+  writeFileSync(config, JSON.stringify({ model: instant }));
+  execFileSync(process.execPath, ['scripts/build-node.mjs']);
+  // What one pass of the recording gives: the ten hours are 600 of them.
+  const perPass = execFileSync(process.execPath, ['out/node/cli.js', 'process', fixture, '--model-config', config], { encoding: 'utf8' }).split('"is_final":true').length - 1;
+  const started = performance.now();
+  const cli = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'process', path, '--model-config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The highest whole-tree RSS seen while the engine worked on each hour of the file.
+  const rssByHour: number[] = [];
+  let hour = 0;
+  let finals = 0;
+  let lastFinalEnd = 0;
+  const sampler = setInterval(() => (rssByHour[hour] = Math.max(rssByHour[hour] ?? 0, treeRss(cli.pid!) / 2 ** 20)), 100);
+  let partial = '';
+  cli.stdout.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (!line.includes('"is_final":true')) continue;
+      finals++;
+      lastFinalEnd = (JSON.parse(line) as { end_time: number }).end_time;
+      hour = Math.min(9, Math.floor(lastFinalEnd / 3600));
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`the command line exited with ${code}`);
+  if (lastFinalEnd < 10 * 3600 - 120 || finals < 0.9 * 600 * perPass) throw new Error(`${finals} finals, the last ending at ${lastFinalEnd} s: the ten hours were not all processed`);
+  return { seconds: (performance.now() - started) / 1000, finals, lastFinalEnd, rssByHour };
+}
+
 type Bounds = Array<[number, number]>;
 
 async function firstMinutesAt16k(minutes: number): Promise<Float32Array> {

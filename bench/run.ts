@@ -20,6 +20,11 @@ if (wanted('throughput')) {
   line(`file throughput  1 h 44.1 kHz stereo MP3 (LAME 128k, different speech in each channel), segmented, instant model, through the CLI: ${realtime.toFixed(0)}x real time (${seconds.toFixed(1)} s; finals per channel ${finals.join(', ')}, speech ${speechSeconds.map((s) => s.toFixed(0)).join(' s, ')} s; target >= 200x)`);
   line(`file throughput  peak memory of all processes: ${peakMb.toFixed(0)} MB (target <= 350 MB)`);
 }
+if (wanted('ten-hours')) {
+  const { tenHours } = await import('./engine.bench');
+  const r = await tenHours();
+  line(`ten hours  16 kHz mono WAV in one file through the CLI: ${(36000 / r.seconds).toFixed(0)}x real time, ${r.finals} finals to ${r.lastFinalEnd.toFixed(0)} s; peak memory of all processes hour by hour: ${r.rssByHour.map((mb) => mb.toFixed(0)).join(', ')} MB`);
+}
 if (wanted('vad-node')) {
   const result = await againstVadNode();
   line(`vs vad-node  first 5 min of 16 kHz speech: NonRealTimeVAD.run ${result.vadNodeSeconds.toFixed(1)} s; \`npm run --silent cli -- process\` end to end ${result.utterlySeconds.toFixed(2)} s (median of ${result.utterlyRuns.map((r) => r.toFixed(2)).join(', ')}): ${result.speedup.toFixed(0)}x faster (target >= 30x)`);
