@@ -155,7 +155,7 @@ export async function screenshotTimeline(dir: string): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   return withBenchPage(async (browser, url) => {
     const page = await openPage(browser, url, { views: 2, scale: 2, height: 372 });
-    // The keyboard zooms around the middle, where the focus is; wheel deltas are not exact in headless Chromium.
+    // The keyboard zooms around the selection, in the middle; wheel deltas are not exact in headless Chromium.
     await page.locator('.timeline').nth(1).focus();
     for (let i = 0; i < ZOOM_IN_KEY_PRESSES; i++) await page.keyboard.press('+');
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());

@@ -1,11 +1,13 @@
 // The timeline's pure logic: time mapping and zoom, ticks and labels, the segment index and its
-// visible-range search, pixel merging, the waveform pyramid. The canvas drawing is checked in a
-// browser by bench/timeline.bench.ts.
+// visible-range search, pixel merging, the waveform pyramid, the layout, labels cut to fit, and
+// the playhead (the segments under it, zoom around it, the view paging along). The canvas
+// drawing is checked in a browser by test/e2e/player.test.ts and bench/timeline.bench.ts.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from './helpers';
-import { computeLayout, laneAt } from '../src/renderer/src/lib/timeline/layout';
+import { fitLabel, PrefixWidths } from '../src/renderer/src/lib/timeline/labels';
+import { computeLayout, GUTTER_WIDTH, laneAt, laneTop, regionAt, waveformTop } from '../src/renderer/src/lib/timeline/layout';
 import { collectRuns, PixelRuns } from '../src/renderer/src/lib/timeline/pixel-runs';
-import { buildSegmentIndex, candidateRange, segmentAt, type Lane } from '../src/renderer/src/lib/timeline/segment-index';
+import { buildSegmentIndex, candidateRange, segmentAt, segmentsAt, type Lane } from '../src/renderer/src/lib/timeline/segment-index';
 import {
   chooseMinorStep,
   chooseTickStep,
@@ -17,10 +19,12 @@ import {
 import {
   clampStart,
   defaultSecondsPerPixel,
+  followPlayhead,
   isAtEnd,
   LIVE_WINDOW_SECONDS,
   maxSecondsPerPixel,
   MIN_SECONDS_PER_PIXEL,
+  overviewSpan,
   revealRange,
   scrollBy,
   timeToX,
@@ -28,6 +32,7 @@ import {
   wheelZoomFactor,
   xToTime,
   zoomAround,
+  zoomToward,
 } from '../src/renderer/src/lib/timeline/time-scale';
 import type { SegmentKind, TimelineSegment } from '../src/renderer/src/lib/timeline/types';
 import { buildMaxPyramid, envelopeColumns, rangeMax } from '../src/renderer/src/lib/timeline/waveform-pyramid';
@@ -342,18 +347,126 @@ describe('waveform pyramid', () => {
 });
 
 describe('layout', () => {
-  it('stacks waveform, lanes and axis, and finds the lane under a point', () => {
-    const layout = computeLayout(800, 2);
-    expect(layout.lanesTop).toBeGreaterThan(layout.waveformTop);
-    expect(layout.axisTop).toBe(layout.lanesTop + 2 * layout.laneHeight);
-    expect(layout.height).toBeGreaterThan(layout.axisTop);
-    expect(laneAt(layout, 2, layout.lanesTop + 1)).toBe(0);
-    expect(laneAt(layout, 2, layout.lanesTop + layout.laneHeight + 1)).toBe(1);
-    expect(laneAt(layout, 2, layout.lanesTop - 1)).toBeUndefined();
-    expect(laneAt(layout, 2, layout.axisTop + 1)).toBeUndefined();
+  it('stacks the axis, a waveform and a lane per channel, and the overview, right of the gutter', () => {
+    const layout = computeLayout(800, 400, 2);
+    expect(layout.plotLeft).toBe(GUTTER_WIDTH);
+    expect(layout.plotWidth).toBe(800 - GUTTER_WIDTH);
+    expect(layout.channelsTop).toBe(layout.axisTop + layout.axisHeight);
+    expect(waveformTop(layout, 1)).toBe(layout.channelsTop + layout.bandHeight);
+    expect(laneTop(layout, 0)).toBe(layout.channelsTop + layout.waveformHeight);
+    expect(layout.channelsBottom).toBe(laneTop(layout, 1) + layout.laneHeight);
+    expect(layout.overviewTop).toBeGreaterThanOrEqual(layout.channelsBottom);
+    expect(layout.height).toBe(400);
+  });
+
+  it('gives the height it is given to the waveforms, and takes at least its minimum', () => {
+    const small = computeLayout(800, 300, 2);
+    const tall = computeLayout(800, 700, 2);
+    expect(tall.laneHeight).toBe(small.laneHeight);
+    expect(tall.waveformHeight - small.waveformHeight).toBe(200);
+    expect(tall.height).toBe(700);
+    // Nearly all of it: at most a pixel per channel lost to rounding.
+    expect(tall.overviewTop - tall.channelsBottom).toBeLessThan(6 + 2);
+    const cramped = computeLayout(800, 0, 2);
+    expect(cramped.waveformHeight).toBeGreaterThan(0);
+    expect(cramped.height).toBeGreaterThan(cramped.channelsBottom);
+  });
+
+  it('says what is under a point, and finds the lane under a point', () => {
+    const layout = computeLayout(800, 400, 2);
+    const x = layout.plotLeft + 10;
+    expect(regionAt(layout, 2, 5, laneTop(layout, 0) + 1)).toEqual({ kind: 'gutter', channel: 0 });
+    expect(regionAt(layout, 2, x, 5)).toEqual({ kind: 'axis' });
+    expect(regionAt(layout, 2, x, waveformTop(layout, 1) + 1)).toEqual({ kind: 'waveform', channel: 1 });
+    expect(regionAt(layout, 2, x, laneTop(layout, 1) + 1)).toEqual({ kind: 'lane', channel: 1 });
+    expect(regionAt(layout, 2, x, layout.overviewTop + 1)).toEqual({ kind: 'overview' });
+    expect(laneAt(layout, 2, laneTop(layout, 0) + 1)).toBe(0);
+    expect(laneAt(layout, 2, laneTop(layout, 1) + 1)).toBe(1);
+    expect(laneAt(layout, 2, waveformTop(layout, 0) + 1)).toBeUndefined();
+    expect(laneAt(layout, 2, layout.channelsBottom + 1)).toBeUndefined();
   });
 
   it('makes lanes thinner with many channels', () => {
-    expect(computeLayout(800, 32).laneHeight).toBeLessThan(computeLayout(800, 2).laneHeight);
+    expect(computeLayout(800, 0, 32).laneHeight).toBeLessThan(computeLayout(800, 0, 2).laneHeight);
+  });
+});
+
+describe('labels', () => {
+  // Every character 5 px wide, the ellipsis too.
+  const fit = (text: string, room: number) => fitLabel(text, room, (length) => length * 5, 5);
+
+  it('keeps a label that fits, cuts a longer one with an ellipsis, drops one with no room', () => {
+    expect(fit('count 66048', 55)).toBe('count 66048');
+    expect(fit('count 66048', 54)).toBe('count 660…');
+    expect(fit('count 66048', 30)).toBe('count…');
+    // No space before the ellipsis.
+    expect(fit('count 66048', 35)).toBe('count…');
+    expect(fit('count 66048', 10)).toBe('c…');
+    expect(fit('count 66048', 9)).toBe('');
+  });
+
+  it('never splits a character made of two UTF-16 units', () => {
+    expect(fit('ab😀cd', 20)).toBe('ab…');
+  });
+
+  it('measures the prefixes of a text once per font', () => {
+    const cache = new PrefixWidths();
+    let calls = 0;
+    const measure = (text: string) => (calls++, text.length * 5);
+    expect(Array.from(cache.of('hey', '11px a', measure))).toEqual([0, 5, 10, 15]);
+    cache.of('hey', '11px a', measure);
+    expect(calls).toBe(3);
+    cache.of('hey', '12px a', measure);
+    expect(calls).toBe(6);
+  });
+});
+
+describe('playhead', () => {
+  const width = 1000;
+  const duration = 600;
+  const view = { start: 100, secondsPerPixel: 0.01 }; // 100..110 s
+
+  it('finds the segments under it on every channel, errors with a duration included', () => {
+    const index = buildSegmentIndex(
+      [segment(1, 0, 100), segment(2, 4, 5), segment(3, 4.5, 6, 'final', 1), segment(4, 5.5, 7, 'error'), segment(5, 6, 6, 'error'), segment(6, 20, 30)],
+      2,
+    );
+    const ids = (time: number) => segmentsAt(index, time).map((s) => s.id).sort((a, b) => a - b);
+    expect(ids(4.7)).toEqual([1, 2, 3]);
+    expect(ids(5)).toEqual([1, 3]);
+    expect(ids(6)).toEqual([1, 4]);
+    expect(ids(100)).toEqual([]);
+  });
+
+  it('keyboard zoom keeps the anchor where it is, or brings it to the middle', () => {
+    const zoomed = zoomToward(view, 102, 0.5, width, duration);
+    expect(timeToX(zoomed, 102)).toBeCloseTo(timeToX(view, 102), 9);
+    expect(zoomed.secondsPerPixel).toBeCloseTo(0.005, 12);
+    const brought = zoomToward(view, 300, 0.5, width, duration);
+    expect(timeToX(brought, 300)).toBeCloseTo(width / 2, 6);
+    expect(zoomToward(view, undefined, 0.5, width, duration)).toEqual(zoomAround(view, width / 2, 0.5, width, duration));
+  });
+
+  it('pages the view along as it plays past the right edge', () => {
+    expect(followPlayhead(view, 109.9, 109.95, true, false, width, duration)).toBeUndefined();
+    const paged = followPlayhead(view, 109.99, 110.02, true, false, width, duration)!;
+    expect(paged.secondsPerPixel).toBe(view.secondsPerPixel);
+    expect(paged.start).toBeCloseTo(110.02 - 0.2, 9);
+    expect(timeToX(paged, 110.02)).toBeGreaterThan(0);
+  });
+
+  it('leaves a playhead the user scrolled away from, but shows it when playback starts or it jumps', () => {
+    // Out of view before and after: the user is looking elsewhere.
+    expect(followPlayhead(view, 300, 300.02, true, false, width, duration)).toBeUndefined();
+    // Playback starts out of view: paged to it.
+    expect(followPlayhead(view, 300, 300, true, true, width, duration)?.start).toBeCloseTo(299.8, 9);
+    // A stop takes it back to the start, out of view: centred (clamped at 0).
+    expect(followPlayhead(view, 105, 0, false, false, width, duration)?.start).toBe(0);
+    expect(followPlayhead(view, 105, 50, false, false, width, duration)?.start).toBeCloseTo(45, 9);
+  });
+
+  it('the overview shows the whole session, as zoomed all the way out', () => {
+    expect(overviewSpan(600)).toBe(600);
+    expect(overviewSpan(3)).toBe(maxSecondsPerPixel(3, width) * width);
   });
 });

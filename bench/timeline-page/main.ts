@@ -125,10 +125,13 @@ for (let view = 0; view < views; view++) {
   const section = document.createElement('section');
   const heading = document.createElement('h2');
   heading.textContent = headings[view] ?? '';
-  section.append(heading);
+  // The timeline takes the height of its container: the window's, or a fixed one per view.
+  const box = document.createElement('div');
+  box.style.height = views === 1 ? 'calc(100vh - 60px)' : '320px';
+  section.append(heading, box);
   target.append(section);
   mount(Timeline, {
-    target: section,
+    target: box,
     props: { duration: DURATION, channels: CHANNELS, segments, waveform, playhead: FOCUS_TIME - 3, selectedId: selected?.id, label: heading.textContent },
   });
 }

@@ -2,8 +2,9 @@
 // and Debian's Chromium driven by playwright-core, its microphone fed from a WAV file.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { TimelineProbe } from '../../src/renderer/src/lib/timeline/types';
 import { startCliServer } from '../cli-server';
 import { INSTANT_MODEL } from '../helpers';
 
@@ -58,5 +59,55 @@ export async function startHarness(options: { microphoneWav: string; model?: obj
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The README's pictures: taken on the way when UTTERLY_SCREENSHOTS=1, so a test run changes no file. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env['UTTERLY_SCREENSHOTS'] === '1') await page.screenshot({ path: `docs/${name}.png` });
+}
+
+/** Imports `file` through the file input and opens its session once it is done. */
+export async function importAndOpen(page: Page, file: string): Promise<void> {
+  const name = basename(file);
+  await page.locator('input[type=file]').setInputFiles(file);
+  const item = page.locator('.imports li', { hasText: name });
+  await item.getByText('Done').waitFor({ timeout: 60_000 });
+  await item.getByRole('button', { name: 'Open' }).click();
+  await page.locator('.session h1', { hasText: name.replace(/\.[^.]+$/, '') }).waitFor();
+}
+
+/** The session's audio element: whether it is paused, and where it is. */
+export function audioState(page: Page): Promise<{ paused: boolean; currentTime: number }> {
+  return page.locator('audio').evaluate((audio: HTMLAudioElement) => ({ paused: audio.paused, currentTime: audio.currentTime }));
+}
+
+/** What the open session's timeline shows where (its test hook, see TimelineProbe). */
+export function timelineProbe(page: Page): Promise<TimelineProbe> {
+  return page.locator('.session .timeline').evaluate((element) => (element as HTMLElement & { timelineProbe(): TimelineProbe }).timelineProbe());
+}
+
+/** Where on the page (CSS px) a time falls on the open timeline, and where its parts are vertically. */
+export async function timelinePoints(page: Page): Promise<{
+  probe: TimelineProbe;
+  x(time: number): number;
+  axisY: number;
+  waveformY(channel: number): number;
+  laneY(channel: number): number;
+  overviewY: number;
+  canvas: { x: number; y: number; width: number; height: number };
+}> {
+  const probe = await timelineProbe(page);
+  const canvas = await page.locator('.session .timeline canvas').boundingBox();
+  if (!canvas) throw new Error('no timeline canvas');
+  const { layout, view } = probe;
+  return {
+    probe,
+    canvas,
+    x: (time) => canvas.x + layout.plotLeft + (time - view.start) / view.secondsPerPixel,
+    axisY: canvas.y + layout.axisTop + layout.axisHeight / 2,
+    waveformY: (channel) => canvas.y + layout.channelsTop + channel * layout.bandHeight + layout.waveformHeight / 2,
+    laneY: (channel) => canvas.y + layout.channelsTop + channel * layout.bandHeight + layout.waveformHeight + layout.laneHeight / 2,
+    overviewY: canvas.y + layout.overviewTop + layout.overviewHeight / 2,
   };
 }

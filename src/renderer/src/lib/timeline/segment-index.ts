@@ -124,3 +124,20 @@ export function segmentAt(index: SegmentIndex, channel: number, time: number, to
   }
   return undefined;
 }
+
+/**
+ * The segments that contain `time` (start <= time < end), on any channel, errors with a duration
+ * included, in channel order. Only the candidates around `time` are looked at.
+ */
+export function segmentsAt(index: SegmentIndex, time: number): TimelineSegment[] {
+  const found: TimelineSegment[] = [];
+  for (const kinds of index.lanes) {
+    for (const lane of kinds) {
+      const [first, end] = candidateRange(lane, time, time);
+      for (let i = first; i < end; i++) {
+        if (lane.starts[i]! <= time && time < lane.ends[i]!) found.push(lane.segments[i]!);
+      }
+    }
+  }
+  return found;
+}

@@ -90,3 +90,48 @@ export function wheelDeltaPixels(delta: number, deltaMode: number, pagePixels: n
 export function wheelZoomFactor(deltaPixels: number): number {
   return Math.exp(deltaPixels * ZOOM_PER_WHEEL_PIXEL);
 }
+
+/**
+ * Zooms by `factor` around `anchor` (a time: the playhead, the selection): where it is if it is in
+ * view, else brought to the middle. Without an anchor, around the middle of the view.
+ */
+export function zoomToward(view: TimeView, anchor: number | undefined, factor: number, width: number, duration: number): TimeView {
+  const span = width * view.secondsPerPixel;
+  if (anchor === undefined) return zoomAround(view, width / 2, factor, width, duration);
+  if (anchor >= view.start && anchor <= view.start + span) return zoomAround(view, timeToX(view, anchor), factor, width, duration);
+  const secondsPerPixel = clampSecondsPerPixel(view.secondsPerPixel * factor, duration, width);
+  return { start: clampStart(anchor - (width / 2) * secondsPerPixel, secondsPerPixel, width, duration), secondsPerPixel };
+}
+
+/** When paging, the playhead lands this far (a share of the view) from the left edge. */
+const PAGE_LEAD = 0.02;
+
+/**
+ * Where the view goes as the playhead moves from `before` to `time` (undefined: stays). Playing,
+ * it pages: once the playhead passes the right edge the view moves on a screen, the playhead
+ * near its left edge; any other jump out of view is centred. Only a playhead that was in view
+ * (or playback that just started) moves the view, so one the user scrolled away from is left be.
+ */
+export function followPlayhead(
+  view: TimeView,
+  before: number | undefined,
+  time: number,
+  playing: boolean,
+  justStarted: boolean,
+  width: number,
+  duration: number,
+): TimeView | undefined {
+  const span = width * view.secondsPerPixel;
+  const end = view.start + span;
+  const inView = (t: number) => t >= view.start && t <= end;
+  if (inView(time)) return undefined;
+  if (!justStarted && (before === undefined || !inView(before))) return undefined;
+  const wanted = playing && time > end ? time - span * PAGE_LEAD : time - span / 2;
+  const start = clampStart(wanted, view.secondsPerPixel, width, duration);
+  return start === view.start ? undefined : { start, secondsPerPixel: view.secondsPerPixel };
+}
+
+/** The span the overview strip shows: the whole session, as the view zoomed all the way out. */
+export function overviewSpan(duration: number): number {
+  return Math.max(duration, MIN_FIT_SECONDS);
+}

@@ -1,4 +1,6 @@
 // What the timeline draws. Times are seconds from the start of the session.
+import type { TimelineLayout } from './layout';
+import type { TimeView } from './time-scale';
 
 export type SegmentKind = 'final' | 'interim' | 'error';
 
@@ -18,4 +20,20 @@ export interface TimelineSegment {
 export interface TimelineWaveform {
   peaks: Float32Array[];
   peaksPerSecond: number;
+}
+
+/**
+ * What a timeline shows where, for tests: `element.timelineProbe()` on its `.timeline` element.
+ * x and y are CSS px from the canvas's top left corner.
+ */
+export interface TimelineProbe {
+  layout: TimelineLayout;
+  view: TimeView;
+  duration: number;
+  /** The labels drawn in the last frame, as drawn (cut ones end in an ellipsis). */
+  labels: { id: number; text: string; left: number; right: number }[];
+  /** Per channel, the box of its name. */
+  laneNames: { left: number; right: number; top: number; bottom: number }[];
+  /** The visible window as drawn in the overview strip. */
+  overviewWindow: { left: number; right: number };
 }
