@@ -12,24 +12,35 @@ export function cliNodeFlags(): string[] {
 
 export interface CliServer {
   url: string;
+  /** The access token it printed (it prints one when it listens elsewhere than on loopback). */
+  token?: string;
+  /** Everything it has printed on stdout so far. */
+  stdout(): string;
   process: ChildProcess;
   /** Stops it as Ctrl-C would, and waits for it to exit. */
   stop(): Promise<void>;
 }
 
-export async function startCliServer(dataDir: string, modelConfig: string): Promise<CliServer> {
-  const server = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'serve', '--port', '0', '--data-dir', dataDir, '--model-config', modelConfig], {
+/** `extraArgs` go after the others (e.g. `--host 0.0.0.0`). */
+export async function startCliServer(dataDir: string, modelConfig: string, extraArgs: string[] = []): Promise<CliServer> {
+  const server = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'serve', '--port', '0', '--data-dir', dataDir, '--model-config', modelConfig, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  let printed = '';
+  const { url, token } = await new Promise<{ url: string; token?: string }>((resolve, reject) => {
     server.stdout!.on('data', (chunk: Buffer) => {
-      const match = /listening on (\S+)/.exec(String(chunk));
-      if (match) resolve(match[1]!);
+      printed += String(chunk);
+      const url = /listening on (\S+)\n/.exec(printed)?.[1];
+      // Off loopback, the token comes on the next line.
+      const token = /Access token: (\S+)\n/.exec(printed)?.[1];
+      if (url && (token || isLoopbackUrl(url))) resolve({ url, token });
     });
     server.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
   });
   return {
     url,
+    token,
+    stdout: () => printed,
     process: server,
     stop: async () => {
       if (server.exitCode !== null || server.signalCode !== null) return;
@@ -38,4 +49,9 @@ export async function startCliServer(dataDir: string, modelConfig: string): Prom
       await exited;
     },
   };
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const { hostname } = new URL(url);
+  return hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
 }

@@ -139,7 +139,12 @@ export interface ImportProgress {
   eta_seconds: number | null;
 }
 
-/** What the back end pushes, unasked. */
+/**
+ * What the back end pushes, unasked. The desktop window is sent every push. A client of the
+ * server's bridge socket is sent every `session`, `progress` and `deleted` push, and the `event`
+ * pushes of the sessions it watches: those it started, imported or re-ran, or whose events it
+ * read (getEvents), since it connected.
+ */
 export type Push =
   | { kind: 'event'; session_id: string; event: ApiResponse }
   | { kind: 'progress'; progress: ImportProgress }

@@ -392,6 +392,9 @@ describe('cli serve owns the folder; cli sessions and export read it', () => {
     stream.socket.on('error', () => undefined);
     stream.socket.send(stream.bytes.subarray(0, 32_000));
     await expect.poll(() => sessionsOf(dir), { timeout: 20_000 }).toHaveLength(1);
+    // Killed once the second of audio is in its file (the header is then up to a second behind).
+    const [live] = await sessionsOf(dir);
+    await expect.poll(() => existsSync(live!.audio_path!) && statSync(live!.audio_path!).size >= 80 + 32_000, { timeout: 20_000 }).toBe(true);
     killed.process.kill('SIGKILL');
     await exited(killed.process);
     expect(readHolder(dir).pid).toBe(killed.process.pid);

@@ -11,6 +11,7 @@ import {
   type Push,
   type Result,
 } from '../../shared/contract';
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Session } from '../../shared/sessions';
 import type { AppSettings } from '../../shared/settings';
@@ -20,15 +21,44 @@ import { PreconditionError, SessionNotFoundError, type Recording, type SessionSe
 
 export type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResults[M]> };
 
-export interface Bridge {
+/**
+ * One caller of the contract among several: a connection to the server's bridge socket. A live
+ * recording obeys only the client that started it: its audio and its stop from any other are
+ * refused (its id, pushed to everyone, grants nothing).
+ */
+export interface BridgeClient {
   handlers: Handlers;
-  /** PCM bytes of a live recording; bytes for an id that is not recording are dropped and counted. */
+  /**
+   * PCM bytes of one of this client's live recordings. Bytes for an id that is not recording
+   * are dropped and counted; for another client's recording, also dropped, and the answer is
+   * the refusal's message.
+   */
+  sendAudio(sessionId: string, bytes: Uint8Array): string | undefined;
+  /**
+   * Whether this client is sent a push. Every session change, deletion and import progress goes
+   * to every client; a session's `event` pushes only to the clients that watch it: those that
+   * started, imported or re-ran it, or read its events (getEvents) since they connected.
+   */
+  wants(push: Push): boolean;
+  /** The client went away: the recordings it started end as interrupted, their results kept. */
+  release(reason: string): Promise<void>;
+}
+
+export interface Bridge {
+  /** The handlers of the one local client (the desktop window, which watches every session). */
+  handlers: Handlers;
+  /** PCM bytes of a live recording the local client started; bytes for an id that is not recording are dropped and counted. */
   sendAudio(sessionId: string, bytes: Uint8Array): void;
   /** Ends a live recording whose source went away (a closed socket, a reloaded window); its results are kept. */
   interruptRecording(sessionId: string, reason: string): Promise<void>;
-  /** Audio chunks dropped because their session was not recording. */
+  /** Audio chunks dropped because their session was not recording, or was another client's. */
   readonly droppedAudioChunks: number;
+  /** A client of its own, for a transport that serves several (the server's bridge socket). */
+  connect(): BridgeClient;
 }
+
+/** A client watches at most this many sessions; the one it touched longest ago goes first. */
+const MAX_WATCHED_SESSIONS = 1000;
 
 /** Error messages echo what the caller sent; a megabyte of garbage is not echoed whole. */
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
@@ -69,99 +99,166 @@ export function createHandlers(service: SessionService, host: BridgeHost): Bridg
     if (!host.desktop) throw new PreconditionError('this needs the desktop app: in a browser, use the file input and downloads');
     return host.desktop;
   };
-  const exportOf = (id: string, format: 'json' | 'labels') => {
+  // Built without blocking the event loop (a long session has a million events), then sent whole.
+  const exportOf = async (id: string, format: 'json' | 'labels') => {
     const name = safeFilename(service.get(id).title);
-    if (format === 'labels') return { filename: `${name}.txt`, mime: 'text/plain', content: service.exportLabels(id) };
-    return { filename: `${name}.json`, mime: 'application/json', content: JSON.stringify(service.exportJson(id), null, 2) };
+    const content = await service.exportText(id, format);
+    return format === 'labels' ? { filename: `${name}.txt`, mime: 'text/plain', content } : { filename: `${name}.json`, mime: 'application/json', content };
   };
-  const live = new Map<string, Recording>();
+  /** Live recordings, each with the client that started it. */
+  const live = new Map<string, { recording: Recording; owner: object }>();
   let droppedAudioChunks = 0;
 
-  /** Takes a recording out of `live` before stopping it, so that a second stop is refused, not run twice. */
-  function takeRecording(id: string): Recording {
-    const recording = live.get(id);
-    if (!recording) {
+  /**
+   * Takes a recording out of `live` before stopping it, so that a second stop is refused, not
+   * run twice; and only for the client that started it.
+   */
+  function takeRecording(id: string, owner: object | undefined): Recording {
+    const entry = live.get(id);
+    if (!entry) {
       const { status } = service.get(id); // not_found for an unknown session
       // A stream of the streaming API is recording too, but only its own client can stop it.
       throw new PreconditionError(status === 'recording' ? `session ${id} is recorded by a streaming API client` : `session ${id} is not recording`);
     }
+    if (owner !== undefined && entry.owner !== owner) throw new PreconditionError(notYours(id));
     live.delete(id);
-    return recording;
+    return entry.recording;
   }
 
-  const handlers: Handlers = {
-    listSessions: async ({ offset, limit, query }) => service.list({ offset, limit, query }),
-    getSession: async ({ id }) => service.get(id),
-    getEvents: async ({ id, offset, limit }) => service.events(id, { offset, limit }),
-    renameSession: async ({ id, title }) => service.rename(id, title),
-    deleteSession: async ({ id }) => {
-      await service.delete(id);
-      return { id, deleted: true };
-    },
-    exportSession: async ({ id, format }) => exportOf(id, format),
-    importFile: async ({ path, settings, title }) => service.importFile(path, settings, title),
-    cancelImport: async ({ id }) => {
-      service.get(id);
-      return { id, cancelled: service.cancelImport(id) };
-    },
-    rerunSession: async ({ id, settings }) => service.rerun(id, settings),
-    startRecording: async ({ format, settings, title }) => {
-      const recording = await service.startRecording({ source: 'mic', format, settings, title });
-      live.set(recording.session.id, recording);
-      return recording.session;
-    },
-    stopRecording: async ({ id }) => takeRecording(id).stop(),
-    getSettings: async () => host.getSettings(),
-    setSettings: async ({ settings }) => host.setSettings(settings),
-    getWaveform: async ({ id, max_points }) => {
-      const session = service.get(id);
-      if (!session.audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
-      // A recording's audio still grows: computed afresh each time, never cached.
-      const finished = session.status !== 'recording' && session.status !== 'processing';
-      return envelopes.get(`${id}:${max_points}`, finished, () => computeEnvelope(session.audio_path!, session.duration, max_points));
-    },
-    getAudioUrl: async ({ id }) => {
-      const { audio_path } = service.get(id);
-      if (!audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
-      return { url: host.audioUrl(id), mime: AUDIO_MIME[extname(audio_path).toLowerCase()] ?? 'application/octet-stream' };
-    },
-    chooseAudioFiles: async () => ({ paths: await desktopOnly().chooseAudioFiles() }),
-    saveExport: async ({ id, format }) => {
-      const { filename, content } = exportOf(id, format);
-      return { path: await desktopOnly().saveFile(filename, content) };
-    },
-  };
+  /** The contract for one client: `owner` is who it is. */
+  function handlersOf(owner: object): Handlers {
+    return {
+      listSessions: async ({ offset, limit, query }) => service.list({ offset, limit, query }),
+      getSession: async ({ id }) => service.get(id),
+      getEvents: async ({ id, offset, limit }) => service.events(id, { offset, limit }),
+      renameSession: async ({ id, title }) => service.rename(id, title),
+      deleteSession: async ({ id }) => {
+        await service.delete(id);
+        return { id, deleted: true };
+      },
+      exportSession: async ({ id, format }) => exportOf(id, format),
+      importFile: async ({ path, settings, title }) => service.importFile(path, settings, title),
+      cancelImport: async ({ id }) => {
+        service.get(id);
+        return { id, cancelled: service.cancelImport(id) };
+      },
+      rerunSession: async ({ id, settings }) => service.rerun(id, settings),
+      startRecording: async ({ format, settings, title }) => {
+        const recording = await service.startRecording({ source: 'mic', format, settings, title });
+        const { id } = recording.session;
+        live.set(id, { recording, owner });
+        // A storage failure ended it (its client has the error event): it is live no more.
+        void recording.failed?.then(() => live.get(id)?.recording === recording && live.delete(id));
+        return recording.session;
+      },
+      stopRecording: async ({ id }) => takeRecording(id, owner).stop(),
+      getSettings: async () => host.getSettings(),
+      setSettings: async ({ settings }) => host.setSettings(settings),
+      getWaveform: async ({ id, max_points }) => {
+        const session = service.get(id);
+        if (!session.audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
+        // A recording's audio still grows: computed afresh each time, never cached.
+        const finished = session.status !== 'recording' && session.status !== 'processing';
+        return envelopes.get(`${id}:${max_points}`, finished, () => computeEnvelope(session.audio_path!, session.duration, max_points));
+      },
+      getAudioUrl: async ({ id }) => {
+        const { audio_path, title } = service.get(id);
+        if (!audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
+        // An address that would answer 404 is no answer.
+        if (!(await stat(audio_path).then((found) => found.isFile(), () => false))) throw new PreconditionError(`the audio of session "${title}" is missing from the data folder`);
+        return { url: host.audioUrl(id), mime: AUDIO_MIME[extname(audio_path).toLowerCase()] ?? 'application/octet-stream' };
+      },
+      chooseAudioFiles: async () => ({ paths: await desktopOnly().chooseAudioFiles() }),
+      saveExport: async ({ id, format }) => {
+        const { filename, content } = await exportOf(id, format);
+        return { path: await desktopOnly().saveFile(filename, content) };
+      },
+    };
+  }
 
   async function interruptRecording(sessionId: string, reason: string): Promise<void> {
     if (!live.has(sessionId)) return;
-    await takeRecording(sessionId)
+    await takeRecording(sessionId, undefined)
       .interrupt(reason)
       .catch((error: unknown) => console.error(`Utterly: recording ${sessionId} could not be ended:`, error));
   }
 
+  function sendAudio(sessionId: string, bytes: Uint8Array, owner: object): string | undefined {
+    const entry = live.get(sessionId);
+    if (!entry || entry.owner !== owner) {
+      droppedAudioChunks++;
+      if (entry) return notYours(sessionId);
+      // The first, then one in a thousand: a confused client must not flood the log.
+      if (droppedAudioChunks % 1000 === 1) console.warn(`Utterly: audio for a session that is not recording (${droppedAudioChunks} chunk(s) dropped so far)`);
+      return undefined;
+    }
+    const { recording } = entry;
+    recording.write(bytes).catch((error: unknown) => {
+      // Every chunk queued behind a failed one fails too: the first ends the recording, once.
+      if (live.get(sessionId)?.recording !== recording) return;
+      console.error(`Utterly: recording ${sessionId} could not take audio:`, error);
+      void interruptRecording(sessionId, 'the audio could not be processed');
+    });
+    return undefined;
+  }
+
+  function connect(): BridgeClient {
+    const owner = {};
+    const base = handlersOf(owner);
+    // Insertion order is the order of last use: the oldest is dropped first.
+    const watched = new Set<string>();
+    const watch = (id: string) => {
+      watched.delete(id);
+      watched.add(id);
+      if (watched.size > MAX_WATCHED_SESSIONS) watched.delete(watched.values().next().value!);
+    };
+    const watching = <A, R extends { id: string }>(method: (args: A) => Promise<R>) => async (args: A) => {
+      const session = await method(args);
+      watch(session.id);
+      return session;
+    };
+    const handlers: Handlers = {
+      ...base,
+      // Watched from before the stored events are read: every later one is pushed.
+      getEvents: async (args) => {
+        service.get(args.id); // not_found for an unknown session, which is not watched
+        watch(args.id);
+        return base.getEvents(args);
+      },
+      importFile: watching(base.importFile),
+      rerunSession: watching(base.rerunSession),
+      startRecording: watching(base.startRecording),
+    };
+    return {
+      handlers,
+      sendAudio: (sessionId, bytes) => sendAudio(sessionId, bytes, owner),
+      wants(push) {
+        if (push.kind === 'event') return watched.has(push.session_id);
+        if (push.kind === 'deleted') watched.delete(push.id);
+        return true;
+      },
+      async release(reason) {
+        const own = [...live].filter(([, entry]) => entry.owner === owner).map(([id]) => id);
+        await Promise.all(own.map((id) => interruptRecording(id, reason)));
+      },
+    };
+  }
+
+  const local = {};
   return {
-    handlers,
+    handlers: handlersOf(local),
     sendAudio(sessionId, bytes) {
-      const recording = live.get(sessionId);
-      if (!recording) {
-        droppedAudioChunks++;
-        // The first, then one in a thousand: a confused client must not flood the log.
-        if (droppedAudioChunks % 1000 === 1) console.warn(`Utterly: audio for a session that is not recording (${droppedAudioChunks} chunk(s) dropped so far)`);
-        return;
-      }
-      recording.write(bytes).catch((error: unknown) => {
-        // Every chunk queued behind a failed one fails too: the first ends the recording, once.
-        if (live.get(sessionId) !== recording) return;
-        console.error(`Utterly: recording ${sessionId} could not take audio:`, error);
-        void interruptRecording(sessionId, 'the audio could not be processed');
-      });
+      sendAudio(sessionId, bytes, local);
     },
     interruptRecording,
+    connect,
     get droppedAudioChunks() {
       return droppedAudioChunks;
     },
   };
 }
+
+const notYours = (id: string) => `session ${id} is recorded by another connection: only the one that started it may send its audio or stop it`;
 
 /**
  * Runs one method for a caller that cannot be trusted: any method name, any params. Always
@@ -198,12 +295,16 @@ function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(clip(value, 100)) : `of type ${value === null ? 'null' : typeof value}`;
 }
 
-/** The SessionService's events as the contract's pushes. Returns the unsubscribe function. */
-export function subscribePushes(service: SessionService, send: (push: Push) => void): () => void {
-  const onEvent = (...[session_id, event]: SessionServiceEvents['event']) => send({ kind: 'event', session_id, event });
-  const onProgress = (...[progress]: SessionServiceEvents['progress']) => send({ kind: 'progress', progress });
+/**
+ * The SessionService's events as the contract's pushes: all of them, or those `wants` takes (a
+ * BridgeClient's). Returns the unsubscribe function.
+ */
+export function subscribePushes(service: SessionService, send: (push: Push) => void, wants: (push: Push) => boolean = () => true): () => void {
+  const offer = (push: Push) => wants(push) && send(push);
+  const onEvent = (...[session_id, event]: SessionServiceEvents['event']) => offer({ kind: 'event', session_id, event });
+  const onProgress = (...[progress]: SessionServiceEvents['progress']) => offer({ kind: 'progress', progress });
   const onChanged = (...[change]: SessionServiceEvents['changed']) =>
-    send('deleted' in change ? { kind: 'deleted', id: change.id } : { kind: 'session', session: change });
+    offer('deleted' in change ? { kind: 'deleted', id: change.id } : { kind: 'session', session: change });
   service.on('event', onEvent);
   service.on('progress', onProgress);
   service.on('changed', onChanged);

@@ -1,5 +1,9 @@
 // `sessions`, `export` and `rerun`: the stored sessions from the command line.
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { openBackend } from '../backend';
 import type { Session } from '../../shared/sessions';
 import { DATA_DIR_OPTION, ENGINE_OPTIONS, RUN_OPTIONS, UsageError, dataDir, engineOptions, integerOption, parse, positional, runSettings } from './options';
@@ -15,7 +19,8 @@ export const EXPORT_HELP = `Usage: npm run --silent cli -- export SESSION --form
 
 Exports a session: json is one document with the session, its events in the wire format and a
 summary; labels is an Audacity label track (start, end, label; one line per final segment).
-Written to stdout, or to FILE with --out. Reads only, like \`sessions\`.`;
+Written to stdout, or to FILE with --out, as it is read (a long session is never held whole in
+memory; an export that fails midway leaves no FILE). Reads only, like \`sessions\`.`;
 
 export const RERUN_HELP = `Usage: npm run --silent cli -- rerun SESSION [options] [--data-dir DIR]
 
@@ -64,11 +69,25 @@ export async function exportCommand(args: string[]): Promise<void> {
   if (values.format !== 'json' && values.format !== 'labels') throw new UsageError(`--format must be "json" or "labels"${values.format === undefined ? '' : `, got "${values.format}"`}`);
   const backend = openBackend({ dataDir: dataDir(values), role: 'reader' });
   try {
-    const content = values.format === 'json' ? JSON.stringify(backend.service.exportJson(id), null, 2) + '\n' : backend.service.exportLabels(id);
-    if (values.out) await writeFile(values.out, content);
-    else process.stdout.write(content);
+    // Written as it is read, a page of events at a time: a long session never sits whole in memory.
+    const pieces = backend.service.exportStream(id, values.format);
+    if (!values.out) return await writePieces(pieces, process.stdout);
+    try {
+      await pipeline(Readable.from(pieces), createWriteStream(values.out));
+    } catch (error) {
+      // Half an export is not an export.
+      await rm(values.out, { force: true });
+      throw error;
+    }
   } finally {
     backend.close();
+  }
+}
+
+/** Writes each piece as it comes, waiting whenever the destination asks to (backpressure); stdout's errors are main.ts's. */
+async function writePieces(pieces: AsyncIterable<string>, out: Writable): Promise<void> {
+  for await (const piece of pieces) {
+    if (!out.write(piece)) await once(out, 'drain');
   }
 }
 

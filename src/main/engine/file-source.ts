@@ -10,7 +10,8 @@
 //   - the other formats by audio-decode, which leaves their channels alone.
 // audio-decode itself is not used for MP3, MP4, AAC and WMA: it turns stereo whose channels are
 // identical into mono, and back to stereo once they differ.
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import decode from 'audio-decode';
 import audioType from 'audio-type';
@@ -67,22 +68,53 @@ function detectFormat(head: Uint8Array): string | undefined {
   return audioType(head);
 }
 
-/** Recognises the container from the file's first bytes. */
-export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
-  let head: Uint8Array;
-  let bytes: number;
+// Opening never waits: a named pipe with no writer would otherwise hold the open (and one of
+// libuv's four threads, which every file operation of the process shares) until one comes.
+// O_NOCTTY: a terminal named as the file does not become the process's controlling terminal.
+const OPEN_WITHOUT_WAITING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+
+function kindOf(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isDirectory()) return 'a folder';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Opens a file to read, taking only a regular file: what it is is checked on the opened
+ * descriptor (fstat), so that nothing can be swapped in between, and a named pipe, a device, a
+ * socket or a folder is refused at once with an AudioFileError naming the file.
+ */
+export async function openRegularFile(path: string): Promise<{ file: FileHandle; bytes: number }> {
+  let file: FileHandle;
   try {
-    bytes = (await stat(path)).size;
-    const file = await open(path, 'r');
-    try {
-      const buffer = new Uint8Array(Math.min(bytes, 64 * 1024));
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
-      head = buffer.subarray(0, bytesRead);
-    } finally {
-      await file.close();
-    }
+    file = await open(path, OPEN_WITHOUT_WAITING);
   } catch (error) {
     throw new AudioFileError(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message);
+  }
+  try {
+    const info = await file.stat();
+    if (!info.isFile()) throw new AudioFileError(path, `it is ${kindOf(info)}, not an audio file`);
+    return { file, bytes: info.size };
+  } catch (error) {
+    await file.close();
+    throw error instanceof AudioFileError ? error : new AudioFileError(path, (error as Error).message);
+  }
+}
+
+/** Recognises the container from the file's first bytes. Only a regular file is taken (openRegularFile). */
+export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
+  const { file, bytes } = await openRegularFile(path);
+  let head: Uint8Array;
+  try {
+    const buffer = new Uint8Array(Math.min(bytes, 64 * 1024));
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+    head = buffer.subarray(0, bytesRead);
+  } catch (error) {
+    throw new AudioFileError(path, (error as Error).message);
+  } finally {
+    await file.close();
   }
   if (bytes === 0) throw new AudioFileError(path, 'the file is empty');
   const format = detectFormat(head);
@@ -98,12 +130,7 @@ export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
  */
 export async function* decodeAudioFile(path: string, onRead?: (bytes: number) => void): AsyncGenerator<DecodedChunk> {
   const { format, bytes } = await probeAudioFile(path);
-  let file: FileHandle;
-  try {
-    file = await open(path, 'r');
-  } catch (error) {
-    throw new AudioFileError(path, (error as Error).message);
-  }
+  const { file } = await openRegularFile(path);
   try {
     if (format === 'wav' || format === 'aiff') {
       const layout = await readPcmLayout(file, bytes);

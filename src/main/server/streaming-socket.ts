@@ -5,6 +5,8 @@ import type { RawData, WebSocket } from 'ws';
 import { describeIssues, RequestMessageSchema, type ApiResponse, type StartMessage } from '../../shared/api';
 import type { RunnerMode } from '../engine/streaming-context';
 import type { Recording, SessionService } from '../sessions/session-service';
+import { BoundedSender, LAGGING_CLOSE_CODE, OUTGOING_LIMITS, type OutgoingLimits } from './outgoing';
+import { closeReason, onProtocolError } from './server-socket';
 
 const errorEvent = (message: string): ApiResponse => ({ channel: 0, type: 'error', message });
 
@@ -13,7 +15,7 @@ function asBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-export function handleStreamingConnection(socket: WebSocket, mode: RunnerMode, service: SessionService, log: (line: string) => void): void {
+export function handleStreamingConnection(socket: WebSocket, mode: RunnerMode, service: SessionService, log: (line: string) => void, limits: OutgoingLimits = OUTGOING_LIMITS): void {
   let recording: Recording | undefined;
   let forward: ((sessionId: string, event: ApiResponse) => void) | undefined;
   // Messages are handled one after another, in the order they came. Reading pauses while any
@@ -21,10 +23,22 @@ export function handleStreamingConnection(socket: WebSocket, mode: RunnerMode, s
   // the engine takes is slowed by TCP instead of being buffered without end.
   let work: Promise<void> = Promise.resolve();
   let waiting = 0;
+  /** Set once the connection is over for the server: the client went, or fell too far behind. */
+  let ended = false;
 
-  const send = (response: ApiResponse) => {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(response));
-  };
+  // A client that stops reading its results is let go as one that vanished: its stream is
+  // interrupted, with what it sent kept, and the socket is closed with the reason.
+  const sender = new BoundedSender(
+    socket,
+    (reason) => {
+      log(`streaming socket: ${reason}; closing it`);
+      end(reason);
+      socket.close(LAGGING_CLOSE_CODE, reason);
+    },
+    limits,
+  );
+  const send = (response: ApiResponse) => sender.send(JSON.stringify(response));
+  onProtocolError(socket, (message) => send(errorEvent(message)));
 
   const start = async (message: StartMessage) => {
     if (recording) return send(errorEvent('a stream is already running: send stop first'));
@@ -34,8 +48,18 @@ export function handleStreamingConnection(socket: WebSocket, mode: RunnerMode, s
       settings: { mode, interim_results: message.interim_results, vad: message.vad },
     });
     recording = started;
-    forward = (sessionId, event) => sessionId === started.session.id && send(event);
-    service.on('event', forward);
+    const forwardThis = (sessionId: string, event: ApiResponse) => sessionId === started.session.id && send(event);
+    forward = forwardThis;
+    service.on('event', forwardThis);
+    // A storage failure ended it: the client has had the error event with the reason, and its
+    // stream closes (1011, an unexpected condition on the server), unless it had ended first.
+    void started.failed.then((session) => {
+      if (recording !== started) return;
+      recording = undefined;
+      service.off('event', forwardThis);
+      ended = true;
+      socket.close(1011, closeReason(session.error ?? 'the stream could not be stored'));
+    });
   };
 
   const finish = async (how: (r: Recording) => Promise<unknown>) => {
@@ -67,7 +91,17 @@ export function handleStreamingConnection(socket: WebSocket, mode: RunnerMode, s
     if (request.data.disconnect) socket.close(1000, 'stream finished');
   };
 
+  /** What the client was doing ends: what it sent is processed and kept, marked interrupted. */
+  const end = (reason: string) => {
+    if (ended) return;
+    ended = true;
+    work = work.then(async () => {
+      if (recording) await finish((r) => r.interrupt(reason));
+    });
+  };
+
   socket.on('message', (data, isBinary) => {
+    if (ended) return;
     if (waiting++ === 0) socket.pause();
     work = work
       .then(() => handle(data, isBinary))
@@ -80,10 +114,5 @@ export function handleStreamingConnection(socket: WebSocket, mode: RunnerMode, s
       });
   });
 
-  socket.on('close', () => {
-    // A client that vanishes mid-stream: what it sent is processed and kept, marked interrupted.
-    work = work.then(async () => {
-      if (recording) await finish((r) => r.interrupt('the client disconnected before stop'));
-    });
-  });
+  socket.on('close', () => end('the client disconnected before stop'));
 }

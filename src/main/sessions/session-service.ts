@@ -1,18 +1,27 @@
 // Every recording and every import as a session: audio kept on disk as it arrives, events
 // written in batches, progress and results pushed to whoever listens (the window, the server).
+//
+// A storage failure (a full disk, an I/O error, a damaged database, a session deleted under its
+// writer) ends the session it hit, `failed` with the reason, its audio kept, and nothing else:
+// no write to the database throws into the engine's callbacks, a session whose end cannot be
+// written yet is shown ended and written when the database takes writes again, and a failure
+// that is not the caller's doing reaches it as a StorageError that says what happened.
 import { EventEmitter } from 'node:events';
-import { copyFile, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { ApiResponse, AudioFormat, StartMessage } from '../../shared/api';
 import type { ImportProgress } from '../../shared/contract';
 import type { Session, SessionExport, SessionSettings, SessionSource } from '../../shared/sessions';
 import { VAD_DEFAULTS } from '../../shared/vad-settings';
 import { runFile } from '../engine/file-job';
-import { probeAudioFile } from '../engine/file-source';
+import { AudioFileError, openRegularFile, probeAudioFile } from '../engine/file-source';
 import type { AudioStream, StreamingContext } from '../engine/streaming-context';
 import { EventWriter } from '../storage/event-writer';
-import { exportSessionJson, exportSessionLabels } from '../storage/export';
+import { exportSessionJson, exportSessionLabels, exportSessionPieces, type ExportFormat, type ExportStreamOptions } from '../storage/export';
 import type { SessionStore } from '../storage/session-store';
+import { isCorruption, storageFailureReason } from '../storage/storage-errors';
 import { repairWav, WavRecorder } from '../storage/wav-recorder';
 
 export interface SessionServiceEvents {
@@ -21,6 +30,8 @@ export interface SessionServiceEvents {
   progress: [ImportProgress];
   /** A session was created, changed state, renamed or deleted. */
   changed: [Session | { id: string; deleted: true }];
+  /** A problem with the data folder the person should know of (a damaged database), once each. */
+  warning: [message: string];
 }
 
 /** A request that is well formed but cannot be done in the session's current state. */
@@ -31,6 +42,26 @@ export class PreconditionError extends Error {
   }
 }
 
+/**
+ * The data folder could not be read or written (a full disk, an I/O error, a damaged
+ * database): the message says what could not be done and why. A PreconditionError, so that
+ * transports show its message rather than an internal error.
+ */
+export class StorageError extends PreconditionError {
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    this.name = 'StorageError';
+    this.cause = cause;
+  }
+}
+
+/** A storage failure as a StorageError saying `what` could not be done and why; any other error as it is. */
+export function asStorageError(what: string, error: unknown): unknown {
+  if (error instanceof PreconditionError) return error;
+  const reason = storageFailureReason(error);
+  return reason === undefined ? error : new StorageError(`${what}: ${reason}`, error);
+}
+
 export class SessionNotFoundError extends Error {
   constructor(id: string) {
     super(`no session with id ${id}`);
@@ -38,26 +69,77 @@ export class SessionNotFoundError extends Error {
   }
 }
 
+type FinishRecording = (status: 'done' | 'interrupted' | 'failed', reason?: string, storageFailure?: boolean) => Promise<Session>;
+
 /** A live stream being recorded: the microphone, or a client of the streaming API. */
 export class Recording {
   private writes: Promise<void> = Promise.resolve();
+  private ending: Promise<Session> | undefined;
+  /** A storage failure stopped the engine: audio queued for it is dropped. */
+  private broken = false;
+  private settleFailed!: (session: Session) => void;
+  /**
+   * Resolves with the session, ended `failed`, if a storage failure (its events or its audio
+   * could not be written) ended the recording; never resolves otherwise. The service has then
+   * emitted an error event for the session, with the reason: a transport sends it to its
+   * client and closes that client's stream (the streaming API: close code 1011).
+   */
+  readonly failed = new Promise<Session>((resolve) => (this.settleFailed = resolve));
 
   constructor(
     readonly session: Session,
     private readonly stream: AudioStream,
     private readonly audio: WavRecorder,
-    private readonly finishWith: (status: 'done' | 'interrupted' | 'failed', error?: string) => Promise<Session>,
+    private readonly finishWith: FinishRecording,
   ) {}
 
-  /** PCM bytes in the session's format: kept on disk first, then given to the engine. */
+  /**
+   * PCM bytes in the session's format: kept on disk first, then given to the engine. Once the
+   * recording has ended (stopped, interrupted, failed) bytes are dropped.
+   */
   write(bytes: Uint8Array): Promise<void> {
-    this.audio.append(bytes);
-    this.writes = this.writes.then(() => this.stream.writeBytes(bytes));
+    if (this.ending) return Promise.resolve();
+    try {
+      this.audio.append(bytes);
+    } catch (error) {
+      void this.fail(error, 'the audio could not be written');
+      return Promise.resolve();
+    }
+    this.writes = this.writes.then(() => (this.broken ? undefined : this.stream.writeBytes(bytes)));
     return this.writes;
   }
 
   /** Ends the audio; resolves with the session once every final result is stored. */
-  async stop(): Promise<Session> {
+  stop(): Promise<Session> {
+    return (this.ending ??= this.end());
+  }
+
+  /** The source went away before `stop`: what arrived is processed and kept, marked as such. */
+  interrupt(reason: string): Promise<Session> {
+    return (this.ending ??= this.endInterrupted(reason));
+  }
+
+  /**
+   * The service's: a storage failure ends the recording now, `failed`, the engine stopped and
+   * the audio so far kept. A recording already ending finds the failure when it finishes.
+   */
+  fail(error: unknown, what: string): Promise<Session> {
+    if (this.ending) return this.ending;
+    this.broken = true;
+    const reason = `${what}: ${storageFailureReason(error) ?? (error instanceof Error ? error.message : String(error))}`;
+    this.ending = (async () => {
+      await this.stream.abort().catch(() => undefined);
+      return this.finishWith('failed', reason, true);
+    })();
+    return this.ending;
+  }
+
+  /** The service's: the recording ended `failed` by a storage failure. */
+  reportFailed(session: Session): void {
+    this.settleFailed(session);
+  }
+
+  private async end(): Promise<Session> {
     try {
       await this.writes;
       await this.stream.stop();
@@ -68,13 +150,100 @@ export class Recording {
     return this.finishWith('done');
   }
 
-  /** The source went away before `stop`: what arrived is processed and kept, marked as such. */
-  async interrupt(reason: string): Promise<Session> {
+  private async endInterrupted(reason: string): Promise<Session> {
     await this.writes.catch(() => undefined);
-    await this.stream.stop();
+    await this.stream.stop().catch(() => undefined);
     return this.finishWith('interrupted', reason);
   }
 }
+
+/**
+ * A session's events on their way to the database. Never throws: the engine calls push() from
+ * its own callbacks, where nothing would catch. The first failure (a batch that could not be
+ * written, now or by the flush timer) is reported once through `onFailure`; later events are
+ * dropped.
+ */
+class EventSink {
+  private writer: EventWriter | undefined;
+  private failure: { error: unknown } | undefined;
+  private reported = false;
+  private closed = false;
+
+  constructor(
+    store: SessionStore,
+    private readonly sessionId: string,
+    /** The open sinks by session, so that a reader can have a session's buffered events written first. */
+    private readonly open: Map<string, EventSink>,
+    private readonly onFailure: (error: unknown) => void,
+  ) {
+    try {
+      this.writer = new EventWriter(store, sessionId, { onError: (error) => this.fail(error) });
+    } catch (error) {
+      this.failure = { error };
+    }
+    open.set(sessionId, this);
+  }
+
+  /** Writes what is buffered now (a reader is about to read the session's events). */
+  flush(): void {
+    if (this.closed || this.failure) return;
+    try {
+      this.writer!.flush();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** True when the event is taken (buffered or written); false when it is dropped. */
+  push(event: ApiResponse): boolean {
+    if (this.closed) return false;
+    if (!this.failure) {
+      try {
+        this.writer!.push(event);
+        return true;
+      } catch (error) {
+        this.failure = { error };
+      }
+    }
+    this.report();
+    return false;
+  }
+
+  fail(error: unknown): void {
+    this.failure ??= { error };
+    this.report();
+  }
+
+  /** Writes what is buffered; returns the failure, if any, that lost events. */
+  close(): { error: unknown } | undefined {
+    if (!this.closed) {
+      this.closed = true;
+      this.open.delete(this.sessionId);
+      if (!this.failure) {
+        try {
+          this.writer!.close();
+        } catch (error) {
+          this.failure = { error };
+        }
+      }
+    }
+    return this.failure;
+  }
+
+  private report(): void {
+    if (this.reported || this.closed) return;
+    this.reported = true;
+    this.onFailure(this.failure!.error);
+  }
+}
+
+const describeFailure = (error: unknown) => storageFailureReason(error) ?? (error instanceof Error ? error.message : String(error));
+
+/** The words an import's or a recording's end gives for events that could not be stored. */
+const eventsLost = (error: unknown) => `the events could not be stored: ${describeFailure(error)}`;
+
+/** How a storage failure aborts an import: not a cancel. */
+class ImportStorageFailure extends Error {}
 
 interface QueuedImport {
   session: Session;
@@ -96,6 +265,14 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   private readonly recordings = new Set<Recording>();
   private readonly imports: QueuedImport[] = [];
   private importing: Promise<void> | undefined;
+  /** Sessions being written (recording, or an import queued or running), as last known: they cannot be deleted. */
+  private readonly active = new Map<string, Session>();
+  private readonly openSinks = new Map<string, EventSink>();
+  /** Sessions whose end could not be written yet (a full disk), as they are: written by a retry. */
+  private readonly unsaved = new Map<string, Session>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly warnings: string[] = [];
+  private damageReported = false;
 
   constructor(options: SessionServiceOptions) {
     super();
@@ -123,63 +300,129 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     return interrupted;
   }
 
+  /** Problems with the data folder found so far (a damaged database), for the UI to show. */
+  storageWarnings(): string[] {
+    return [...this.warnings];
+  }
+
+  /** A damaged database, found by the start-up check or on the way: only the first report is kept. */
+  reportDamage(message: string): void {
+    if (this.damageReported) return;
+    this.damageReported = true;
+    this.warn(message);
+  }
+
+  /** Records a problem with the data folder: logged once, kept for storageWarnings(), emitted as `warning`. */
+  warn(message: string): void {
+    if (this.warnings.includes(message)) return;
+    this.warnings.push(message);
+    console.warn(`Utterly: ${message}`);
+    this.emit('warning', message);
+  }
+
   async startRecording(input: { source: Extract<SessionSource, 'mic' | 'api'>; format: AudioFormat; settings: SessionSettings; title?: string }): Promise<Recording> {
-    const session = this.store.createSession({
-      title: input.title ?? defaultTitle(input.source),
-      source: input.source,
-      format: input.format,
-      settings: input.settings,
-      status: 'recording',
-    });
+    const cannotStart = 'the recording could not be started';
+    const session = this.stored(cannotStart, () =>
+      this.store.createSession({
+        title: input.title ?? defaultTitle(input.source),
+        source: input.source,
+        format: input.format,
+        settings: input.settings,
+        status: 'recording',
+      }),
+    );
+    this.active.set(session.id, session);
     const audioPath = join(this.audioDir, `${session.id}.wav`);
-    const audio = WavRecorder.create(audioPath, input.format);
-    const recorded = this.store.updateSession(session.id, { audio_path: audioPath });
+    let audio: WavRecorder;
+    let recorded: Session;
+    try {
+      audio = WavRecorder.create(audioPath, input.format);
+    } catch (error) {
+      this.finish(session.id, 'failed', `the audio file could not be created: ${describeFailure(error)}`);
+      throw asStorageError(cannotStart, error);
+    }
+    try {
+      recorded = this.store.updateSession(session.id, { audio_path: audioPath });
+    } catch (error) {
+      closeAudio(audio);
+      this.finish(session.id, 'failed', `the session could not be written: ${describeFailure(error)}`);
+      throw asStorageError(cannotStart, error);
+    }
+    this.active.set(session.id, recorded);
     this.emit('changed', recorded);
 
-    const writer = new EventWriter(this.store, session.id);
+    // The sink reports a failure only after an event, so once the recording exists; a failure
+    // before (its writer could not even start) waits for it.
+    let recording: Recording | undefined;
+    let earlyFailure: { error: unknown } | undefined;
+    const sink = new EventSink(this.store, session.id, this.openSinks, (error) => {
+      if (recording) void recording.fail(error, 'the events could not be stored');
+      else earlyFailure ??= { error };
+    });
     const start: StartMessage = { request: 'start', format: input.format, interim_results: input.settings.interim_results, vad: input.settings.vad ?? VAD_DEFAULTS };
     let stream: AudioStream;
     try {
       stream = await (await this.engine()).openStream({ mode: input.settings.mode, start, maxFutures: input.settings.max_futures }, (event) => {
-        writer.push(event);
-        this.emit('event', session.id, event);
+        if (sink.push(event)) this.emit('event', session.id, event);
       });
     } catch (error) {
-      audio.close();
-      writer.close();
+      closeAudio(audio);
+      sink.close();
       this.finish(session.id, 'failed', (error as Error).message);
       throw error;
     }
-    const recording = new Recording(recorded, stream, audio, async (status, reason) => {
-      const frames = audio.close();
-      writer.close();
-      this.recordings.delete(recording);
-      return this.finish(session.id, status, reason, frames / input.format.sample_rate);
+    const created: Recording = new Recording(recorded, stream, audio, async (status, reason, storageFailure = false) => {
+      const frames = closeAudio(audio);
+      const lost = sink.close();
+      if (lost && (status !== 'failed' || !storageFailure)) {
+        // Results that could not be stored: the session did not end well, whatever else happened.
+        status = 'failed';
+        reason = eventsLost(lost.error);
+        storageFailure = true;
+      }
+      this.recordings.delete(created);
+      if (storageFailure) this.announceFailure(session.id, reason!);
+      const finished = this.finish(session.id, status, reason, frames / input.format.sample_rate);
+      if (storageFailure) created.reportFailed(finished);
+      return finished;
     });
-    this.recordings.add(recording);
-    return recording;
+    recording = created;
+    this.recordings.add(created);
+    if (earlyFailure) void created.fail(earlyFailure.error, 'the events could not be stored');
+    return created;
   }
 
-  /** Queues a file; it becomes a session at once, processed when its turn comes. */
+  /**
+   * Queues a file; it becomes a session at once, processed when its turn comes. Only a regular
+   * file is taken (checked on the opened file: a named pipe or a device is refused at once,
+   * never waited on), and it is copied from that opened file.
+   */
   async importFile(path: string, settings: SessionSettings, title?: string): Promise<Session> {
     await probeAudioFile(path);
     const name = basename(path);
-    const session = this.store.createSession({
-      title: title ?? name.replace(/\.[^.]+$/, ''),
-      source: 'file',
-      original_name: name,
-      settings,
-      status: 'processing',
-    });
+    const session = this.stored(`${name} could not be imported`, () =>
+      this.store.createSession({
+        title: title ?? name.replace(/\.[^.]+$/, ''),
+        source: 'file',
+        original_name: name,
+        settings,
+        status: 'processing',
+      }),
+    );
+    this.active.set(session.id, session);
     // A copy, so that moving or deleting the original loses nothing and re-runs still work.
     const audioPath = join(this.audioDir, `${session.id}${extname(name).toLowerCase()}`);
+    let queued: Session;
     try {
-      await copyFile(path, audioPath);
+      await copyRegularFile(path, audioPath);
+      queued = this.store.updateSession(session.id, { audio_path: audioPath });
     } catch (error) {
-      this.finish(session.id, 'failed', `cannot copy the file: ${(error as Error).message}`);
-      throw error;
+      // Whatever made it (a full disk above all): the partial copy would only take more room.
+      await rm(audioPath, { force: true }).catch(() => undefined);
+      this.finish(session.id, 'failed', `cannot copy the file: ${describeFailure(error)}`);
+      throw error instanceof AudioFileError ? error : asStorageError(`${name} could not be copied into Utterly's data folder`, error);
     }
-    const queued = this.store.updateSession(session.id, { audio_path: audioPath });
+    this.active.set(session.id, queued);
     this.emit('changed', queued);
     this.imports.push({ session: queued, path: audioPath, controller: new AbortController() });
     this.importing ??= this.drainImports();
@@ -192,7 +435,11 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     if (!original.audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
     if (!(await stat(original.audio_path).catch(() => undefined))) throw new PreconditionError(`the audio of session ${id} is missing`);
     const session = await this.importFile(original.audio_path, settings, `${original.title} (re-run)`);
-    return this.store.updateSession(session.id, { rerun_of: original.id, original_name: original.original_name });
+    const linked = this.stored('the re-run could not be linked to its session', () =>
+      this.store.updateSession(session.id, { rerun_of: original.id, original_name: original.original_name }),
+    );
+    if (this.active.has(linked.id)) this.active.set(linked.id, linked);
+    return linked;
   }
 
   /** Cancels a queued or running import; what it found so far is kept. */
@@ -204,43 +451,79 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   }
 
   list(options: { limit: number; offset: number; query?: string }) {
-    return this.store.listSessions(options);
+    const listed = this.stored('the sessions could not be read', () => this.store.listSessions(options));
+    if (this.unsaved.size > 0) listed.sessions = listed.sessions.map((session) => this.unsaved.get(session.id) ?? session);
+    return listed;
   }
 
   get(id: string): Session {
-    return this.require(id);
+    return this.unsaved.get(id) ?? this.require(id);
   }
 
   events(id: string, options: { offset: number; limit: number }): ApiResponse[] {
     this.require(id);
-    return this.store.getEvents(id, options);
+    // A live session's latest events may still wait in its batch: a client that starts watching
+    // it now must read them here, since it will only be pushed the ones after.
+    this.openSinks.get(id)?.flush();
+    return this.stored(`the events of session ${id} could not be read`, () => this.store.getEvents(id, options));
   }
 
   rename(id: string, title: string): Session {
     this.require(id);
-    const session = this.store.updateSession(id, { title });
+    const stored = this.stored(`session ${id} could not be renamed`, () => this.store.updateSession(id, { title }));
+    // A session whose end is not written yet is shown as it ended, with its new title.
+    const unsaved = this.unsaved.get(id);
+    const session = unsaved ? { ...unsaved, title: stored.title } : stored;
+    if (unsaved) this.unsaved.set(id, session);
+    if (this.active.has(id)) this.active.set(id, session);
     this.emit('changed', session);
     return session;
   }
 
+  /** Refused while the session is being written (recording, or an import queued or running). */
   async delete(id: string): Promise<void> {
-    const session = this.require(id);
-    if (session.status === 'recording' || session.status === 'processing') {
-      throw new PreconditionError(`session ${id} is still ${session.status}; stop or cancel it first`);
+    const session = this.get(id);
+    const writing = this.active.get(id);
+    if (writing || session.status === 'recording' || session.status === 'processing') {
+      throw new PreconditionError(`session ${id} is still ${(writing ?? session).status}; stop or cancel it first`);
     }
-    this.store.deleteSession(id);
+    this.stored(`session ${id} could not be deleted`, () => this.store.deleteSession(id));
+    this.unsaved.delete(id);
     if (session.audio_path) await rm(session.audio_path, { force: true });
     this.emit('changed', { id, deleted: true });
   }
 
+  /** The whole export in memory: for small sessions (tests); transports use exportStream. */
   exportJson(id: string): SessionExport {
     this.require(id);
-    return exportSessionJson(this.store, id);
+    return this.stored(`session ${id} could not be exported`, () => exportSessionJson(this.store, id));
   }
 
+  /** The whole label track in memory: for small sessions (tests); transports use exportStream. */
   exportLabels(id: string): string {
     this.require(id);
-    return exportSessionLabels(this.store, id);
+    return this.stored(`session ${id} could not be exported`, () => exportSessionLabels(this.store, id));
+  }
+
+  /**
+   * The export as text pieces to write as they come (`for await`, or
+   * `pipeline(Readable.from(pieces), destination)`): JSON (pretty-printed, with a final line
+   * break) or an Audacity label track. Events are read a page at a time and the event loop
+   * runs between slices of about 10 ms, so any session exports with bounded memory and without
+   * holding up other clients. Throws SessionNotFoundError at once for an unknown session; a
+   * storage failure on the way rejects the iteration with a StorageError (what was written is
+   * then not a whole export).
+   */
+  exportStream(id: string, format: ExportFormat, options?: ExportStreamOptions): AsyncGenerator<string, void, undefined> {
+    this.require(id);
+    return this.guardStorage(`session ${id} could not be exported`, exportSessionPieces(this.store, id, format, options));
+  }
+
+  /** exportStream's pieces joined into one string, without blocking: for a contract that returns the content whole. */
+  async exportText(id: string, format: ExportFormat): Promise<string> {
+    const pieces: string[] = [];
+    for await (const piece of this.exportStream(id, format)) pieces.push(piece);
+    return pieces.join('');
   }
 
   /** Quitting: recordings end cleanly with their results, imports stop where they are. */
@@ -248,11 +531,20 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     for (const job of this.imports) job.controller.abort(new Error('the app is quitting'));
     await Promise.all([...this.recordings].map((recording) => recording.stop()));
     await this.importing;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.saveUnsaved();
+    if (this.unsaved.size > 0) {
+      console.warn(`Utterly: the end of ${this.unsaved.size} session(s) could not be written; they will show as interrupted, with their audio and the events that were stored`);
+    }
   }
 
   private async drainImports(): Promise<void> {
     while (this.imports.length > 0) {
-      await this.runImport(this.imports[0]!);
+      await this.runImport(this.imports[0]!).catch((error: unknown) => {
+        // runImport ends its session whatever happens; this is for what nothing foresaw.
+        console.error('Utterly: an import could not be ended cleanly:', error);
+      });
       this.imports.shift();
     }
     this.importing = undefined;
@@ -264,7 +556,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       this.finish(session.id, 'cancelled');
       return;
     }
-    const writer = new EventWriter(this.store, session.id);
+    const sink = new EventSink(this.store, session.id, this.openSinks, () => controller.abort(new ImportStorageFailure()));
     const started = performance.now();
     let duration = 0;
     let lastReport = 0;
@@ -279,7 +571,13 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
           maxFutures: session.settings.max_futures,
           chunkMs: session.settings.chunk_ms,
           signal: controller.signal,
-          onStart: (format) => void this.store.updateSession(session.id, { format }),
+          onStart: (format) => {
+            try {
+              this.store.updateSession(session.id, { format });
+            } catch (error) {
+              sink.fail(error);
+            }
+          },
           onFed: (seconds) => (duration = seconds),
           onProgress: (fraction) => {
             const now = performance.now();
@@ -291,35 +589,157 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
           },
         },
         (event) => {
-          writer.push(event);
-          this.emit('event', session.id, event);
+          if (sink.push(event)) this.emit('event', session.id, event);
         },
       );
-      writer.close();
-      this.finish(session.id, 'done', undefined, duration);
+      const lost = sink.close();
+      if (lost) this.finishFailed(session.id, eventsLost(lost.error), duration);
+      else this.finish(session.id, 'done', undefined, duration);
     } catch (error) {
-      writer.close();
-      if (controller.signal.aborted) this.finish(session.id, 'cancelled', undefined, duration);
+      const lost = sink.close();
+      if (lost) this.finishFailed(session.id, eventsLost(lost.error), duration);
+      else if (controller.signal.aborted) this.finish(session.id, 'cancelled', undefined, duration);
       else this.finish(session.id, 'failed', (error as Error).message, duration);
     }
   }
 
+  /** A session ended by a storage failure: an error event says why (not stored: the database failed), then the end. */
+  private finishFailed(id: string, reason: string, duration?: number): Session {
+    this.announceFailure(id, reason);
+    return this.finish(id, 'failed', reason, duration);
+  }
+
+  private announceFailure(id: string, reason: string): void {
+    this.emit('event', id, { channel: 0, type: 'error', message: reason });
+  }
+
+  /**
+   * Ends a session. Never throws: when the database cannot take the end (a full disk), the
+   * session is shown ended all the same, and written by a retry every second until it can be.
+   * A session deleted under its writer (not through this service) is reported deleted.
+   */
   private finish(id: string, status: Session['status'], error?: string, duration?: number): Session {
-    const session = this.store.updateSession(id, {
+    const known = this.active.get(id);
+    this.active.delete(id);
+    const patch = {
       status,
       finished_at: new Date().toISOString(),
       ...(error === undefined ? {} : { error }),
       ...(duration === undefined ? {} : { duration }),
-    });
-    this.emit('changed', session);
-    return session;
+    };
+    let current: Session | undefined;
+    try {
+      current = this.store.getSession(id);
+      if (current) {
+        const session = this.store.updateSession(id, patch);
+        this.unsaved.delete(id);
+        this.emit('changed', session);
+        return session;
+      }
+    } catch (failure) {
+      const session: Session = { ...(this.unsaved.get(id) ?? current ?? known ?? placeholderSession(id)), ...patch };
+      this.unsaved.set(id, session);
+      this.noteStorageFailure(failure);
+      console.warn(`Utterly: session ${id} ended ${status}, which cannot be written yet (${describeFailure(failure)}); trying again every second`);
+      this.scheduleRetry();
+      this.emit('changed', session);
+      return session;
+    }
+    this.unsaved.delete(id);
+    this.emit('changed', { id, deleted: true });
+    return { ...(known ?? placeholderSession(id)), ...patch };
+  }
+
+  private scheduleRetry(): void {
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = undefined;
+      this.saveUnsaved();
+    }, 1000).unref();
+  }
+
+  /** Writes the ends that could not be written; what still cannot be waits for the next try. */
+  private saveUnsaved(): void {
+    for (const [id, session] of this.unsaved) {
+      try {
+        if (this.store.getSession(id)) {
+          const { status, finished_at, error, duration } = session;
+          this.emit('changed', this.store.updateSession(id, { status, finished_at, error, duration }));
+        }
+        this.unsaved.delete(id);
+      } catch {
+        this.scheduleRetry();
+        return;
+      }
+    }
   }
 
   private require(id: string): Session {
-    const session = this.store.getSession(id);
+    const session = this.stored(`session ${id} could not be read`, () => this.store.getSession(id));
     if (!session) throw new SessionNotFoundError(id);
     return session;
   }
+
+  /** Runs a store operation; a storage failure becomes a StorageError saying `what` could not be done. */
+  private stored<T>(what: string, work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      this.noteStorageFailure(error);
+      throw asStorageError(what, error);
+    }
+  }
+
+  private async *guardStorage<T>(what: string, source: AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
+    try {
+      yield* source;
+    } catch (error) {
+      this.noteStorageFailure(error);
+      throw asStorageError(what, error);
+    }
+  }
+
+  /** A damaged database found on the way: the person is told once, as with the start-up check. */
+  private noteStorageFailure(error: unknown): void {
+    if (isCorruption(error)) this.reportDamage(`the database is damaged (${(error as Error).message}); sessions that can be read still work: export what you need`);
+  }
+}
+
+/** Closes a recording's audio file; whatever fails, the frames written so far. */
+function closeAudio(audio: WavRecorder): number {
+  try {
+    return audio.close();
+  } catch {
+    return audio.frames;
+  }
+}
+
+/** Copies a regular file from its opened descriptor (openRegularFile), never creating over an existing file. */
+async function copyRegularFile(from: string, to: string): Promise<void> {
+  const { file } = await openRegularFile(from);
+  try {
+    await pipeline(file.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }), createWriteStream(to, { flags: 'wx' }));
+  } finally {
+    await file.close();
+  }
+}
+
+/** What is known of a session whose row could not be read. */
+function placeholderSession(id: string): Session {
+  return {
+    id,
+    title: 'Untitled',
+    source: 'file',
+    original_name: null,
+    format: null,
+    settings: { mode: 'segmented', interim_results: false },
+    status: 'failed',
+    created_at: new Date().toISOString(),
+    finished_at: null,
+    duration: null,
+    audio_path: null,
+    error: null,
+    rerun_of: null,
+  };
 }
 
 function defaultTitle(source: 'mic' | 'api'): string {

@@ -1,5 +1,7 @@
 // Buffers one session's events and writes them in batches: one transaction per batch, never
 // one per event, so a fast import costs a few hundred commits, not hundreds of thousands.
+// A failed write is thrown (and kept, and thrown again): code that pushes from the engine's
+// callbacks, where nothing would catch it, goes through the SessionService's EventSink.
 import type { ApiResponse } from '../../shared/api';
 import type { SessionStore } from './session-store';
 

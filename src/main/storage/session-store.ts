@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ApiResponse, AudioFormat } from '../../shared/api';
 import type { Session, SessionSettings, SessionSource, SessionStatus, SessionSummary } from '../../shared/sessions';
+import { cleanText, cleanTitle } from './clean-text';
 import type { Database } from './database';
 import { EVENT_COLUMNS, eventFromRow, eventToRow, type EventRow } from './event-rows';
 import { searchNeedleOf, searchTextOf } from './search';
@@ -30,6 +31,9 @@ export interface ListSessionsOptions {
   query?: string;
 }
 
+/** A row of eventPage: the event's seq, then its EventRow. */
+export type EventPageRow = [seq: number, ...EventRow];
+
 /** How sessions are stored: as Session, with format and settings as JSON text. */
 interface SessionRow extends Omit<Session, 'format' | 'settings'> {
   format: string | null;
@@ -48,6 +52,9 @@ const UNFINISHED = "('recording', 'processing')";
 function sessionFromRow(row: SessionRow): Session {
   return {
     ...row,
+    // Rows written before titles were cleaned are cleaned as they are read.
+    title: cleanTitle(row.title),
+    original_name: row.original_name === null ? null : cleanText(row.original_name),
     format: row.format === null ? null : (JSON.parse(row.format) as AudioFormat),
     settings: JSON.parse(row.settings) as SessionSettings,
   };
@@ -65,6 +72,7 @@ export class SessionStore {
   private readonly countMatching: BetterSqlite3.Statement<[string], number>;
   private readonly insertEvent: BetterSqlite3.Statement<unknown[]>;
   private readonly selectEvents: BetterSqlite3.Statement<[string, number, number], EventRow>;
+  private readonly selectEventPage: BetterSqlite3.Statement<[string, number, number, number], EventPageRow>;
   private readonly countSessionEvents: BetterSqlite3.Statement<[string], number>;
   private readonly selectNextSeq: BetterSqlite3.Statement<[string], number>;
   private readonly selectSummary: BetterSqlite3.Statement<[string], SessionSummary>;
@@ -97,6 +105,13 @@ export class SessionStore {
         `SELECT ${EVENT_COLUMNS} FROM events WHERE session_id = ? ORDER BY seq LIMIT ? OFFSET ?`,
       )
       .raw();
+    // By key, not by offset: each page starts where the last ended, so reading a long session
+    // page by page costs the same per page at its end as at its start.
+    this.selectEventPage = db
+      .prepare<[string, number, number, number], EventPageRow>(
+        `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE session_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+      )
+      .raw();
     this.countSessionEvents = db.prepare<[string], number>('SELECT count(*) FROM events WHERE session_id = ?').pluck();
     this.selectNextSeq = db.prepare<[string], number>('SELECT coalesce(max(seq) + 1, 0) FROM events WHERE session_id = ?').pluck();
     // Final segments, or all segments in simple mode, where is_final is absent.
@@ -111,19 +126,22 @@ export class SessionStore {
     });
   }
 
+  /** Titles and file names are stored cleaned (clean-text.ts): one line, well-formed Unicode. */
   createSession(input: NewSession): Session {
+    const title = cleanTitle(input.title);
+    const originalName = input.original_name == null ? null : cleanText(input.original_name);
     const row = this.insertSession.get(
       randomUUID(),
-      input.title,
+      title,
       input.source,
-      input.original_name ?? null,
+      originalName,
       input.format ? JSON.stringify(input.format) : null,
       JSON.stringify(input.settings),
       input.status,
       new Date().toISOString(),
       input.audio_path ?? null,
       input.rerun_of ?? null,
-      searchTextOf(input.title, input.original_name ?? null),
+      searchTextOf(title, originalName),
     );
     return sessionFromRow(row!);
   }
@@ -138,8 +156,9 @@ export class SessionStore {
     const current = this.getSession(id);
     if (!current) throw new Error(`No session ${id}`);
     const next = (key: keyof SessionPatch) => (patch[key] === undefined ? current[key] : patch[key]);
-    const title = next('title') as string;
-    const originalName = next('original_name') as string | null;
+    const title = cleanTitle(next('title') as string);
+    const rawName = next('original_name') as string | null;
+    const originalName = rawName === null ? null : cleanText(rawName);
     const format = next('format') as AudioFormat | null;
     this.updateSessionRow.run(
       title,
@@ -196,6 +215,20 @@ export class SessionStore {
    */
   *iterateEvents(id: string): Generator<ApiResponse, void, undefined> {
     for (const row of this.selectEvents.iterate(id, -1, 0)) yield eventFromRow(row);
+  }
+
+  /**
+   * Up to `limit` rows of events with afterSeq < seq <= lastSeq, in order, each row its seq
+   * then the columns of EventRow (eventFromRow(row.slice(1)) is the event). For reading a long
+   * session a page at a time, with the event loop free between pages.
+   */
+  eventPage(id: string, afterSeq: number, lastSeq: number, limit: number): EventPageRow[] {
+    return this.selectEventPage.all(id, afterSeq, lastSeq, limit);
+  }
+
+  /** Runs `read` in one read transaction: what it reads is one consistent state of the database. */
+  readConsistently<T>(read: () => T): T {
+    return this.db.transaction(read)();
   }
 
   countEvents(id: string): number {

@@ -140,6 +140,8 @@ export class WavRecorder {
   private lastHeaderUpdate = Date.now();
   private headerTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** A header update by the timer that failed. */
+  private failure: { error: unknown } | undefined;
 
   /** Creates the file with an empty data chunk; refuses to overwrite an existing file. */
   static create(path: string, format: AudioFormat, options: WavRecorderOptions = {}): WavRecorder {
@@ -172,6 +174,7 @@ export class WavRecorder {
   /** Writes PCM bytes; a chunk may end in the middle of a sample or a frame. */
   append(bytes: Uint8Array): void {
     if (this.closed) throw new Error(`The recording ${this.path} is closed`);
+    if (this.failure) throw this.failure.error;
     writeAll(this.fd, bytes, this.layout.headerLength + this.dataBytes);
     this.dataBytes += bytes.length;
     this.wrote();
@@ -195,7 +198,7 @@ export class WavRecorder {
     if (Date.now() - this.lastHeaderUpdate >= this.headerIntervalMs) {
       this.updateHeader();
     } else if (!this.headerTimer) {
-      this.headerTimer = setTimeout(() => this.updateHeader(), this.headerIntervalMs).unref();
+      this.headerTimer = setTimeout(() => this.updateHeaderLater(), this.headerIntervalMs).unref();
     }
   }
 
@@ -218,6 +221,18 @@ export class WavRecorder {
       closeSync(this.fd);
     }
     return this.frames;
+  }
+
+  /**
+   * The timer's header update: a failure (a full disk) cannot be thrown there, where nothing
+   * would catch it; the next append throws it instead.
+   */
+  private updateHeaderLater(): void {
+    try {
+      this.updateHeader();
+    } catch (error) {
+      this.failure ??= { error };
+    }
   }
 
   private updateHeader(): void {
