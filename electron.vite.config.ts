@@ -16,7 +16,6 @@ const mainEntries = {
   index: fromRoot('src/main/desktop/index.ts'),
   'model.worker': fromRoot('src/main/workers/model.worker.ts'),
   'vad.worker': fromRoot('src/main/workers/vad.worker.ts'),
-  'decode.worker': fromRoot('src/main/workers/decode.worker.ts'),
 };
 
 export default defineConfig({

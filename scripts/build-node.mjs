@@ -12,7 +12,6 @@ const entryPoints = {
   cli: 'src/main/cli/main.ts',
   'model.worker': 'src/main/workers/model.worker.ts',
   'vad.worker': 'src/main/workers/vad.worker.ts',
-  'decode.worker': 'src/main/workers/decode.worker.ts',
 };
 const inputsFile = `${outdir}/inputs.json`;
 const outputs = Object.keys(entryPoints).map((name) => `${outdir}/${name}.js`);

@@ -1,8 +1,7 @@
 // A file through the engine: decoded as a stream, cut into chunks of a fixed length, fed with
 // backpressure, stopped once every result is out.
 import { describeIssues, StartMessageSchema, type ApiResponse, type AudioFormat } from '../../shared/api';
-import { decodeInThread } from './decode-thread';
-import { probeAudioFile, type DecodedChunk } from './file-source';
+import { decodeAudioFile, probeAudioFile, type DecodedChunk } from './file-source';
 import type { RunnerMode, StreamingContext } from './streaming-context';
 
 export interface FileJobOptions {
@@ -24,7 +23,7 @@ export interface FileJobOptions {
 
 export async function runFile(context: StreamingContext, path: string, options: FileJobOptions, emit: (response: ApiResponse) => void): Promise<void> {
   const { bytes } = await probeAudioFile(path);
-  const chunks = decodeInThread(path, (read) => options.onProgress?.(read / bytes));
+  const chunks = decodeAudioFile(path, (read) => options.onProgress?.(read / bytes));
   const first = await chunks.next();
   if (first.done) throw new Error(`cannot decode ${path}: no audio`);
   const { sampleRate, channelData } = first.value;

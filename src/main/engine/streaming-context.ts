@@ -17,8 +17,12 @@ export type RunnerMode = 'simple' | 'segmented';
 
 /** The seed's interim cadence: not part of the API, so a client cannot make the model run flat out. */
 export const INTERIM_INTERVAL_SECONDS = 0.5;
-/** Audio a channel may have waiting for the VAD before writers are made to wait. */
-const VAD_BACKLOG_SAMPLES = 4 * MODEL_SAMPLE_RATE;
+/**
+ * Audio a channel may have waiting for the VAD before writers are made to wait: enough that the
+ * VAD process keeps working through a decoder's burst (an hour of stereo MP3: 4 s left it idle a
+ * tenth of the time, 8 s does not; 16 s only grew the processes' memory).
+ */
+const VAD_BACKLOG_SAMPLES = 8 * MODEL_SAMPLE_RATE;
 /** Final inferences a stream may have waiting, per max_futures, before writers are made to wait. */
 const FINALS_BACKLOG_FACTOR = 4;
 

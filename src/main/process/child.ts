@@ -38,12 +38,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const WORKER_NODE_FLAGS = ['--expose-gc'];
 
 /**
- * The entry file of a worker kind (a process; `decode` is a thread). Built, the workers sit beside the bundled code that starts
+ * The entry file of a worker kind. Built, the workers sit beside the bundled code that starts
  * them (out/main for the desktop app, out/node for the command line). From source (tests) the
  * Node bundle is used when `scripts/build-node.mjs` has made it, otherwise the TypeScript file
  * is run through tsx.
  */
-export function workerEntry(kind: WorkerKind | 'decode'): { path: string; fromSource: boolean } {
+export function workerEntry(kind: WorkerKind): { path: string; fromSource: boolean } {
   const file = `${kind}.worker.js`;
   for (const built of [join(here, file), resolve(here, '../../../out/node', file)]) {
     if (existsSync(built)) return { path: built, fromSource: false };

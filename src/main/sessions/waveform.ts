@@ -1,6 +1,6 @@
 // The envelope of a session's audio for the timeline: per channel, the loudest absolute sample
 // of each short stretch. Computed by decoding the stored audio as a stream.
-import { decodeInThread } from '../engine/decode-thread';
+import { decodeAudioFile } from '../engine/file-source';
 
 export interface Envelope {
   points_per_second: number;
@@ -22,7 +22,7 @@ export async function computeEnvelope(path: string, durationHint: number | null,
   let filled = 0;
   let samples = 0;
   let sampleRate = 0;
-  for await (const chunk of decodeInThread(path)) {
+  for await (const chunk of decodeAudioFile(path)) {
     if (sampleRate === 0) {
       sampleRate = chunk.sampleRate;
       pointsPerSecond = pointsPerSecondFor(durationHint ?? 0, maxPoints);
