@@ -2,9 +2,8 @@
 // still answered, the run completes, and the pool is back to its full size.
 import { describe, expect, it } from 'vitest';
 import { INTERNAL_SERVER_ERROR, type ApiResponse } from '../src/shared/api';
-import { encodePcm } from '../src/main/engine/pcm';
 import type { StreamingContext } from '../src/main/engine/streaming-context';
-import { INSTANT_MODEL, chunked, engine, seededRandom, startMessage } from './helpers';
+import { chunked, encodePcm, engine, INSTANT_MODEL, seededRandom, startMessage } from './helpers';
 
 const s16mono = { channels: 1, sample_rate: 16000, bit_depth: 16, is_float: false };
 const CHUNKS = 200;

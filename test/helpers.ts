@@ -80,3 +80,43 @@ export function seededRandom(seed: number): () => number {
     return state / 2 ** 32;
   };
 }
+
+/** Interleaves float channels into PCM bytes of `format`: audio for the engine's byte input. */
+export function encodePcm(channels: Float32Array[], format: AudioFormat): Uint8Array {
+  const frames = channels[0]?.length ?? 0;
+  const step = format.bit_depth / 8;
+  const bytes = new Uint8Array(frames * channels.length * step);
+  const view = new DataView(bytes.buffer);
+  const clamp = (x: number) => Math.max(-1, Math.min(1, x));
+  let offset = 0;
+  for (let f = 0; f < frames; f++) {
+    for (const channel of channels) {
+      const x = channel[f]!;
+      if (format.is_float) {
+        if (format.bit_depth === 64) view.setFloat64(offset, x, true);
+        else view.setFloat32(offset, x, true);
+      } else {
+        switch (format.bit_depth) {
+          case 8:
+            view.setUint8(offset, Math.max(0, Math.min(255, Math.round(clamp(x) * 128 + 128))));
+            break;
+          case 16:
+            view.setInt16(offset, Math.max(-32768, Math.min(32767, Math.round(clamp(x) * 32768))), true);
+            break;
+          case 24: {
+            const v = Math.max(-8388608, Math.min(8388607, Math.round(clamp(x) * 8388608)));
+            view.setUint8(offset, v & 0xff);
+            view.setUint8(offset + 1, (v >> 8) & 0xff);
+            view.setInt8(offset + 2, v >> 16);
+            break;
+          }
+          case 32:
+            view.setInt32(offset, Math.max(-2147483648, Math.min(2147483647, Math.round(clamp(x) * 2147483648))), true);
+            break;
+        }
+      }
+      offset += step;
+    }
+  }
+  return bytes;
+}

@@ -10,9 +10,8 @@ import { UPLOAD_PATH, audioPathOf } from '../src/shared/contract-methods';
 import { WebSocket } from 'ws';
 import type { ApiResponse, AudioFormat } from '../src/shared/api';
 import { openBackend, type Backend } from '../src/main/backend';
-import { encodePcm } from '../src/main/engine/pcm';
 import { startServer, type RunningServer } from '../src/main/server/server';
-import { INSTANT_MODEL, chunked, dataFile, engine, finals, readPcmWav, runBytes, seededRandom, startMessage } from './helpers';
+import { chunked, dataFile, encodePcm, engine, finals, INSTANT_MODEL, readPcmWav, runBytes, seededRandom, startMessage } from './helpers';
 import type { StreamingContext } from '../src/main/engine/streaming-context';
 
 let backend: Backend;

@@ -3,8 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResponse } from '../src/shared/api';
 import type { StreamingContext } from '../src/main/engine/streaming-context';
-import { encodePcm } from '../src/main/engine/pcm';
-import { INSTANT_MODEL, chunked, engine, runBytes, seededRandom, startMessage } from './helpers';
+import { chunked, encodePcm, engine, INSTANT_MODEL, runBytes, seededRandom, startMessage } from './helpers';
 
 const s16mono = { channels: 1, sample_rate: 16000, bit_depth: 16, is_float: false };
 

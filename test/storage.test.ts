@@ -286,7 +286,7 @@ describe('sessions', () => {
   it('renames a session, and search follows', () => {
     const store = openStore();
     const session = store.createSession(newSession({ title: 'Untitled' }));
-    expect(store.renameSession(session.id, 'Board review')).toEqual({ ...session, title: 'Board review' });
+    expect(store.updateSession(session.id, { title: 'Board review' })).toEqual({ ...session, title: 'Board review' });
     expect(store.listSessions({ query: 'untitled' }).total).toBe(0);
     expect(store.listSessions({ query: 'board' }).total).toBe(1);
   });

@@ -52,15 +52,6 @@ export class VadSession {
     private readonly interimInterval = 0,
   ) {}
 
-  get isSpeaking(): boolean {
-    return this.speaking;
-  }
-
-  /** Session time in samples: the whole frames processed. */
-  get sessionSamples(): number {
-    return this.processed;
-  }
-
   /** Length in samples of the utterance in progress (0 when silent). */
   get currentSpeechSamples(): number {
     return this.speaking ? this.buffer.length * VAD_FRAME_SAMPLES : 0;

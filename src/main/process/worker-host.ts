@@ -61,8 +61,7 @@ export interface WorkerHostOptions {
 }
 
 /**
- * Events: 'ready' (a process is up and answering), 'crash' (WorkerCrashedError),
- * 'failed' (Error: given up restarting).
+ * Events: 'ready' (a process is up and answering), 'failed' (Error: given up restarting).
  */
 export class WorkerHost extends EventEmitter {
   readonly name: string;
@@ -101,10 +100,6 @@ export class WorkerHost extends EventEmitter {
   /** Given up on after too many failed starts; stays down. */
   get hasFailed(): boolean {
     return this.state === 'failed';
-  }
-
-  get inFlight(): number {
-    return this.pending.size;
   }
 
   /** Resolves once a process is up and answering; rejects if the host gave up or was stopped. */
@@ -223,7 +218,6 @@ export class WorkerHost extends EventEmitter {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     const reason = spawnError ?? this.startFailure ?? crash.message;
     this.log(spawnError ? `could not start: ${spawnError}` : crash.message);
-    this.emit('crash', crash);
 
     if (wasStarting) this.failedStarts++;
     if (this.failedStarts >= this.policy.maxFailedStarts) {

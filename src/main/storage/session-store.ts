@@ -176,10 +176,6 @@ export class SessionStore {
     return this.getSession(id)!;
   }
 
-  renameSession(id: string, title: string): Session {
-    return this.updateSession(id, { title });
-  }
-
   /** Deletes the session and its events, and returns it so the caller can delete its audio file. */
   deleteSession(id: string): Session | undefined {
     const row = this.deleteSessionRow.get(id);

@@ -1,5 +1,4 @@
 // Messages between a WorkerHost and its process. Typed arrays travel by structured clone.
-import type { ModelOutput } from '../../shared/api';
 
 export type WorkerRequest =
   | { type: 'infer'; samples: Float32Array }
@@ -14,6 +13,5 @@ export type WorkerReply =
   | { type: 'result'; id: number; result: unknown }
   | { type: 'error'; id: number; message: string };
 
-export type InferReply = ModelOutput;
 /** One speech probability per 1536-sample frame, channel after channel as the frames were sent. */
 export type VadScoreReply = Float32Array;
