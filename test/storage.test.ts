@@ -15,7 +15,7 @@ import { openDatabase } from '../src/main/storage/database';
 import { EventWriter } from '../src/main/storage/event-writer';
 import { exportSessionJson, exportSessionLabels } from '../src/main/storage/export';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, runMigrations, type Migration } from '../src/main/storage/migrations';
-import { searchTextOf } from '../src/main/storage/search';
+import { searchTextOf } from '../src/shared/search';
 import { SessionStore, type NewSession } from '../src/main/storage/session-store';
 
 const SEGMENTED: SessionSettings = { mode: 'segmented', interim_results: true };

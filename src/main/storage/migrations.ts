@@ -2,7 +2,6 @@
 // it spells out its own SQL (no shared constants), so that upgrading from any earlier version
 // always produces the same schema as a fresh install.
 import type BetterSqlite3 from 'better-sqlite3';
-import { searchTextOf } from './search';
 
 export interface Migration {
   version: number;
@@ -55,7 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(`
         ALTER TABLE sessions ADD COLUMN rerun_of TEXT REFERENCES sessions (id) ON DELETE SET NULL;
-        -- Title and file name folded for case-insensitive search (see search.ts): SQLite's own
+        -- Title and file name folded for case-insensitive search (see src/shared/search.ts): SQLite's own
         -- LIKE and lower() fold ASCII only.
         ALTER TABLE sessions ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
         CREATE INDEX sessions_by_created_at ON sessions (created_at);
@@ -68,7 +67,10 @@ export const MIGRATIONS: readonly Migration[] = [
         title: string;
         original_name: string | null;
       }[];
-      for (const row of rows) setSearchText.run(searchTextOf(row.title, row.original_name), row.id);
+      // The folding of src/shared/search.ts as it was when this migration shipped: frozen here, so
+      // that the migration does not change when that code does.
+      const fold = (text: string) => text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ');
+      for (const row of rows) setSearchText.run(`${fold(row.title)}\n${fold(row.original_name ?? '')}`, row.id);
     },
   },
   {

@@ -6,7 +6,7 @@ import type { Session, SessionSettings, SessionSource, SessionStatus, SessionSum
 import { cleanText, cleanTitle } from './clean-text';
 import type { Database } from './database';
 import { EVENT_COLUMNS, eventFromRow, eventToRow, type EventRow } from './event-rows';
-import { searchNeedleOf, searchTextOf } from './search';
+import { searchNeedleOf, searchTextOf } from '../../shared/search';
 
 export interface NewSession {
   title: string;

@@ -3,6 +3,7 @@
 import type { Push } from '../../../../shared/contract';
 import type { Session } from '../../../../shared/sessions';
 import { api } from '../api';
+import { matchesSearch } from '../../../../shared/search';
 
 /** Enough for any sidebar; the search narrows the rest. */
 const PAGE = 500;
@@ -36,7 +37,7 @@ export class SessionsState {
     const index = this.list.findIndex((session) => session.id === push.session.id);
     if (index >= 0) this.list = this.list.with(index, push.session);
     // A new session: on top, if the search would show it.
-    else if (!this.query.trim() || matches(push.session, this.query)) this.list = [push.session, ...this.list];
+    else if (!this.query.trim() || matchesSearch(push.session, this.query)) this.list = [push.session, ...this.list];
   }
 
   async rename(id: string, title: string): Promise<string | null> {
@@ -48,11 +49,6 @@ export class SessionsState {
     const result = await api.deleteSession({ id });
     return result.ok ? null : result.error.message;
   }
-}
-
-function matches(session: Session, query: string): boolean {
-  const needle = query.trim().toLocaleLowerCase();
-  return [session.title, session.original_name ?? ''].some((text) => text.toLocaleLowerCase().includes(needle));
 }
 
 export const sessions = new SessionsState();
