@@ -18,6 +18,7 @@ import audioType from 'audio-type';
 import { mp3Channels } from './mp3-probe';
 import { Mp4LayoutError, planMp4, type Mp4Plan } from './mp4-layout';
 import { PcmHeaderError, readPcmFrames, readPcmLayout } from './wav-source';
+import { errorCode, errorMessage } from '../../shared/errors';
 
 /** Formats decoded in chunks. */
 const STREAMABLE = ['mp3', 'flac', 'opus', 'oga', 'm4a', 'wav', 'qoa', 'aac', 'aiff', 'caf', 'webm', 'amr', 'wma'] as const;
@@ -91,7 +92,7 @@ export async function openRegularFile(path: string): Promise<{ file: FileHandle;
   try {
     file = await open(path, OPEN_WITHOUT_WAITING);
   } catch (error) {
-    throw new AudioFileError(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message);
+    throw new AudioFileError(path, errorCode(error) === 'ENOENT' ? 'no such file' : errorMessage(error));
   }
   try {
     const info = await file.stat();
@@ -99,7 +100,7 @@ export async function openRegularFile(path: string): Promise<{ file: FileHandle;
     return { file, bytes: info.size };
   } catch (error) {
     await file.close();
-    throw error instanceof AudioFileError ? error : new AudioFileError(path, (error as Error).message);
+    throw error instanceof AudioFileError ? error : new AudioFileError(path, errorMessage(error));
   }
 }
 
@@ -112,7 +113,7 @@ export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
     const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
     head = buffer.subarray(0, bytesRead);
   } catch (error) {
-    throw new AudioFileError(path, (error as Error).message);
+    throw new AudioFileError(path, errorMessage(error));
   } finally {
     await file.close();
   }
@@ -146,7 +147,7 @@ export async function* decodeAudioFile(path: string, onRead?: (bytes: number) =>
   } catch (error) {
     if (error instanceof AudioFileError) throw error;
     if (error instanceof PcmHeaderError || error instanceof Mp4LayoutError) throw new AudioFileError(path, error.message);
-    throw new AudioFileError(path, (error as Error).message || String(error));
+    throw new AudioFileError(path, errorMessage(error) || String(error));
   } finally {
     await file.close();
   }

@@ -4,6 +4,7 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { errorCode, errorMessage } from '../../shared/errors';
 
 export const LOCK_FILE = 'utterly.lock';
 
@@ -107,8 +108,8 @@ function createExclusive(path: string, text: string): boolean {
   try {
     fd = openSync(path, 'wx');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new Error(`cannot lock Utterly's data folder: ${(error as Error).message}`);
+    if (errorCode(error) === 'EEXIST') return false;
+    throw new Error(`cannot lock Utterly's data folder: ${errorMessage(error)}`, { cause: error });
   }
   try {
     writeSync(fd, text);
@@ -125,7 +126,7 @@ function readText(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
 }
@@ -167,7 +168,7 @@ function isRunning(holder: LockHolder, path: string): boolean {
   try {
     process.kill(holder.pid, 0);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    if (errorCode(error) === 'ESRCH') return false;
     // EPERM: it exists, under another user.
   }
   const start = processStart(holder.pid);
@@ -185,7 +186,7 @@ function removeStale(path: string, staleText: string): void {
   try {
     fd = openSync(guard, 'wx');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (errorCode(error) !== 'EEXIST') throw error;
     // Another process is taking over (it takes milliseconds), or died doing it.
     const age = Date.now() - (statSync(guard, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
     if (age > 10_000) unlinkSync(guard);

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { LATEST_SCHEMA_VERSION, newerSchemaMessage, olderSchemaMessage, runMigrations, schemaVersionOf } from './migrations';
+import { errorCode, errorMessage } from '../../shared/errors';
 
 export type Database = BetterSqlite3.Database;
 
@@ -161,7 +162,7 @@ function quickCheckHere(path: string, options: OpenDatabaseOptions, maxProblems:
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     return { lines: (db.pragma(`quick_check(${maxProblems})`) as Record<string, unknown>[]).map((row) => String(Object.values(row)[0])) };
   } catch (error) {
-    return { error: { message: (error as Error).message, code: (error as { code?: string }).code } };
+    return { error: { message: errorMessage(error), code: errorCode(error) } };
   } finally {
     db?.close();
   }
