@@ -19,11 +19,8 @@ import { mp3Channels } from './mp3-probe';
 import { Mp4LayoutError, planMp4, type Mp4Plan } from './mp4-layout';
 import { PcmHeaderError, readPcmFrames, readPcmLayout } from './wav-source';
 import { errorCode, errorMessage } from '../../shared/errors';
+import { isDecodableContainer, type AudioContainer } from '../../shared/audio-formats';
 
-/** Formats decoded in chunks. */
-const STREAMABLE = ['mp3', 'flac', 'opus', 'oga', 'm4a', 'wav', 'qoa', 'aac', 'aiff', 'caf', 'webm', 'amr', 'wma'] as const;
-type StreamableFormat = (typeof STREAMABLE)[number];
-const isStreamable = (format: string): format is StreamableFormat => (STREAMABLE as readonly string[]).includes(format);
 
 /** Bytes read from the file at a time for a decoder. */
 const READ_BYTES = 64 * 1024;
@@ -42,7 +39,7 @@ export class AudioFileError extends Error {
 }
 
 export interface AudioFileInfo {
-  format: StreamableFormat;
+  format: AudioContainer;
   bytes: number;
 }
 
@@ -120,7 +117,7 @@ export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
   if (bytes === 0) throw new AudioFileError(path, 'the file is empty');
   const format = detectFormat(head);
   if (!format) throw new AudioFileError(path, 'not a recognised audio format');
-  if (!isStreamable(format)) throw new AudioFileError(path, `${format} files are not supported`);
+  if (!isDecodableContainer(format)) throw new AudioFileError(path, `${format} files are not supported`);
   return { format, bytes };
 }
 
@@ -169,7 +166,7 @@ interface Codec {
 
 const NOTHING: CodecOutput = { channelData: [], sampleRate: 0 };
 
-async function openCodec(format: StreamableFormat): Promise<Codec> {
+async function openCodec(format: AudioContainer): Promise<Codec> {
   const wrap = (codec: { decode(bytes: Uint8Array): CodecOutput | Promise<CodecOutput>; flush?(): CodecOutput | Promise<CodecOutput>; free(): void }): Codec => ({
     decode: (bytes) => codec.decode(bytes),
     flush: () => codec.flush?.() ?? NOTHING,
@@ -215,7 +212,7 @@ async function* readPieces(file: FileHandle, pieces: Mp4Plan['pieces'], onRead?:
   }
 }
 
-async function* decodeWithCodec(path: string, file: FileHandle, bytes: number, format: StreamableFormat, onRead?: (bytes: number) => void): AsyncGenerator<DecodedChunk> {
+async function* decodeWithCodec(path: string, file: FileHandle, bytes: number, format: AudioContainer, onRead?: (bytes: number) => void): AsyncGenerator<DecodedChunk> {
   // The channels the container declares, where the decoder may give more.
   let declared: number | undefined;
   let pieces: Mp4Plan['pieces'] = [{ start: 0, end: bytes }];
