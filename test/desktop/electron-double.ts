@@ -276,7 +276,7 @@ export class IpcRendererDouble extends EventEmitter {
       // (ElectronApiIPC in shell/common/api/api.mojom), which keeps their order.
       result = await new Promise((resolve, reject) => later(() => Promise.resolve().then(() => handler(this.event(), ...cloned)).then(resolve, reject)));
     } catch (error) {
-      throw new Error(`Error invoking remote method '${channel}': ${String(error)}`);
+      throw new Error(`Error invoking remote method '${channel}': ${String(error)}`, { cause: error });
     }
     return ipcClone(result);
   }

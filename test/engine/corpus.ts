@@ -250,7 +250,7 @@ export async function makeCorpus(dir: string, parallel = 3): Promise<Corpus> {
       try {
         file.check?.(readFileSync(out));
       } catch (error) {
-        throw new Error(`${file.name} is not what the corpus needs: ${(error as Error).message}`);
+        throw new Error(`${file.name} is not what the corpus needs: ${(error as Error).message}`, { cause: error });
       }
       files[file.name] = out;
     }),

@@ -85,11 +85,11 @@ function samples(kind: Kind, channels: number, frames: number, little = true): {
       expected[c]![i] = value;
       if (kind === 'u8') bytes.writeUInt8(raw, at);
       else if (kind === 's8') bytes.writeInt8(raw, at);
-      else if (kind === 's16') little ? bytes.writeInt16LE(raw, at) : bytes.writeInt16BE(raw, at);
-      else if (kind === 's24') little ? bytes.writeIntLE(raw, at, 3) : bytes.writeIntBE(raw, at, 3);
-      else if (kind === 's32') little ? bytes.writeInt32LE(raw, at) : bytes.writeInt32BE(raw, at);
-      else if (kind === 'f32') little ? bytes.writeFloatLE(raw, at) : bytes.writeFloatBE(raw, at);
-      else little ? bytes.writeDoubleLE(raw, at) : bytes.writeDoubleBE(raw, at);
+      else if (kind === 's16') void (little ? bytes.writeInt16LE(raw, at) : bytes.writeInt16BE(raw, at));
+      else if (kind === 's24') void (little ? bytes.writeIntLE(raw, at, 3) : bytes.writeIntBE(raw, at, 3));
+      else if (kind === 's32') void (little ? bytes.writeInt32LE(raw, at) : bytes.writeInt32BE(raw, at));
+      else if (kind === 'f32') void (little ? bytes.writeFloatLE(raw, at) : bytes.writeFloatBE(raw, at));
+      else void (little ? bytes.writeDoubleLE(raw, at) : bytes.writeDoubleBE(raw, at));
     }
   }
   return { bytes, expected };

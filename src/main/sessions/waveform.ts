@@ -15,7 +15,7 @@ export function pointsPerSecondFor(durationSeconds: number, maxPoints: number): 
 }
 
 export async function computeEnvelope(path: string, durationHint: number | null, maxPoints: number): Promise<Envelope> {
-  let pointsPerSecond = 0;
+  let pointsPerSecond: number;
   let bucket = 0;
   let channels: number[][] = [];
   let loudest: number[] = [];
