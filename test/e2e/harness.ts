@@ -1,11 +1,12 @@
 // A real browser against the real back end: `cli -- serve` on loopback with a fresh data folder,
 // and Debian's Chromium driven by playwright-core, its microphone fed from a WAV file.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { TimelineProbe } from '../../src/renderer/src/lib/timeline/types';
-import { startCliServer } from '../cli-server';
+import { startCliServer, type CliServer } from '../cli-server';
 import { INSTANT_MODEL } from '../helpers';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -16,14 +17,29 @@ export interface Harness {
   context: BrowserContext;
   page: Page;
   downloads: string;
+  /** Stops the server as Ctrl-C would (the page stays open). */
+  stopServer(): Promise<void>;
+  /** Kills the server (SIGKILL), as a crash would (the page stays open). */
+  killServer(): Promise<void>;
+  /** Starts the server again, on the same port and data folder. */
+  restartServer(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { microphoneWav: string; model?: object }): Promise<Harness> {
+export interface HarnessOptions {
+  microphoneWav: string;
+  model?: object;
+  /** Whether the browser grants the microphone (default) or refuses it, as a person could. */
+  microphone?: 'allow' | 'deny';
+  /** Runs in the page before its own scripts, on every load. */
+  initScript?: string;
+}
+
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'utterly-e2e-'));
   const model = join(dataDir, 'model.json');
   writeFileSync(model, JSON.stringify({ model: options.model ?? INSTANT_MODEL }));
-  const server = await startCliServer(join(dataDir, 'data'), model);
+  let server: CliServer = await startCliServer(join(dataDir, 'data'), model);
   const { url } = server;
   const downloads = join(dataDir, 'downloads');
   const context = await chromium.launchPersistentContext(join(dataDir, 'profile'), {
@@ -39,7 +55,7 @@ export async function startHarness(options: { microphoneWav: string; model?: obj
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      '--use-fake-ui-for-media-stream',
+      options.microphone === 'deny' ? '--use-fake-ui-for-media-stream=deny' : '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${options.microphoneWav}`,
       '--autoplay-policy=no-user-gesture-required',
@@ -47,6 +63,7 @@ export async function startHarness(options: { microphoneWav: string; model?: obj
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (error) => console.error('page error:', error.message));
+  if (options.initScript) await context.addInitScript(options.initScript);
   await page.goto(url);
   return {
     url,
@@ -54,6 +71,17 @@ export async function startHarness(options: { microphoneWav: string; model?: obj
     context,
     page,
     downloads,
+    stopServer: () => server.stop(),
+    killServer: async () => {
+      const { process: child } = server;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    restartServer: async () => {
+      server = await startCliServer(join(dataDir, 'data'), model, ['--port', new URL(url).port]);
+    },
     close: async () => {
       await context.close();
       await server.stop();
@@ -110,4 +138,21 @@ export async function timelinePoints(page: Page): Promise<{
     laneY: (channel) => canvas.y + layout.channelsTop + channel * layout.bandHeight + layout.waveformHeight + layout.laneHeight / 2,
     overviewY: canvas.y + layout.overviewTop + layout.overviewHeight / 2,
   };
+}
+
+/** The rules axe-core broke on the page as it is now (none is the goal), one line each. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated rather than added as a script tag: the page's CSP allows only its own scripts.
+  const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run(context: Document, options: object): Promise<{ violations: { id: string; help: string; nodes: { target: unknown[] }[] }[] }> };
+      }
+    ).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id} (${v.help}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+  });
+  return violations;
 }

@@ -8,4 +8,14 @@ function bridgeUrl(location: Location): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${BRIDGE_SOCKET_PATH}`;
 }
 
-export const api: UtterlyApi = window.utterly ?? connectWebTransport(bridgeUrl(window.location));
+const web = window.utterly ? undefined : connectWebTransport(bridgeUrl(window.location));
+
+export const api: UtterlyApi = window.utterly ?? web!;
+
+/**
+ * Hears the connection to the back end go (false, at once) and come back (true). Only a browser's
+ * can: the desktop app's bridge to its own main process cannot be lost, so this never calls.
+ */
+export function onConnection(listener: (connected: boolean) => void): () => void {
+  return web ? web.onConnection(listener) : () => undefined;
+}
