@@ -84,6 +84,10 @@ describe('the desktop app', () => {
     const partial = (await media(new Request(url, { headers: { range: 'bytes=100-199' } }))) as Response;
     expect(partial.status).toBe(206);
     expect(Buffer.from(await partial.arrayBuffer())).toEqual(stored.subarray(100, 200));
+    const last = (await media(new Request(url, { headers: { range: 'bytes=-100' } }))) as Response;
+    expect(last.headers.get('content-range')).toBe(`bytes ${stored.length - 100}-${stored.length - 1}/${stored.length}`);
+    expect(Buffer.from(await last.arrayBuffer())).toEqual(stored.subarray(stored.length - 100));
+    expect(((await media(new Request(url, { headers: { range: `bytes=${stored.length}-` } }))) as Response).status).toBe(416);
     const whole = (await media(new Request(url))) as Response;
     expect(Buffer.from(await whole.arrayBuffer())).toEqual(stored);
   });

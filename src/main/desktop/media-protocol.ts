@@ -2,12 +2,14 @@
 // byte ranges, so that the audio element can seek), and the system's file dialogs.
 import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { BrowserWindow, dialog, protocol } from 'electron';
 import { MEDIA_SCHEME } from '../../shared/contract-methods';
 import type { SessionService } from '../sessions/session-service';
-import { AUDIO_MIME, type DesktopDialogs } from '../bridge/handlers';
+import type { DesktopDialogs } from '../bridge/handlers';
+import { AUDIO_EXTENSIONS, audioMimeOf } from '../../shared/audio-formats';
+import { byteRange } from '../bridge/byte-range';
+import { EXPORT_FILES } from '../../shared/sessions';
 
 /** Must run before the app is ready: the scheme streams media and is not a web origin. */
 export function registerMediaScheme(): void {
@@ -25,35 +27,30 @@ export function setupMediaProtocol(service: SessionService): void {
     } catch {
       path = null;
     }
-    if (!path) return new Response('no such audio', { status: 404 });
-    const { size } = await stat(path);
-    const type = AUDIO_MIME[extname(path).toLowerCase()] ?? 'application/octet-stream';
-    const range = /^bytes=(\d+)-(\d*)$/.exec(request.headers.get('range') ?? '');
-    if (!range) {
-      return new Response(Readable.toWeb(createReadStream(path)) as ReadableStream, { headers: { 'content-type': type, 'content-length': String(size), 'accept-ranges': 'bytes' } });
-    }
-    const start = Number(range[1]);
-    const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-    if (start > end) return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } });
-    return new Response(Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream, {
-      status: 206,
-      headers: { 'content-type': type, 'content-length': String(end - start + 1), 'content-range': `bytes ${start}-${end}/${size}`, 'accept-ranges': 'bytes' },
-    });
+    const size = path ? await stat(path).then((found) => (found.isFile() ? found.size : undefined), () => undefined) : undefined;
+    if (!path || size === undefined) return new Response('no such audio', { status: 404 });
+    const headers = { 'content-type': audioMimeOf(path), 'accept-ranges': 'bytes' };
+    const range = byteRange(request.headers.get('range'), size);
+    if (range === 'unsatisfiable') return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } });
+    const { start, end, partial } = range;
+    const body = Readable.toWeb(createReadStream(path, partial ? { start, end } : {})) as ReadableStream;
+    if (!partial) return new Response(body, { headers: { ...headers, 'content-length': String(size) } });
+    return new Response(body, { status: 206, headers: { ...headers, 'content-length': String(end - start + 1), 'content-range': `bytes ${start}-${end}/${size}` } });
   });
 }
-
-const AUDIO_EXTENSIONS = ['wav', 'mp3', 'flac', 'ogg', 'oga', 'opus', 'm4a', 'aac', 'aiff', 'caf', 'webm', 'wma', 'amr', 'qoa'];
 
 export const desktopDialogs: DesktopDialogs = {
   async chooseAudioFiles() {
     const window = BrowserWindow.getFocusedWindow();
-    const options = { title: 'Import audio', properties: ['openFile', 'multiSelections'] as Array<'openFile' | 'multiSelections'>, filters: [{ name: 'Audio', extensions: AUDIO_EXTENSIONS }] };
+    const options = { title: 'Import audio', properties: ['openFile', 'multiSelections'] as Array<'openFile' | 'multiSelections'>, filters: [{ name: 'Audio', extensions: [...AUDIO_EXTENSIONS] }] };
     const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
     return result.canceled ? [] : result.filePaths;
   },
   async saveFile(suggestedName, content) {
     const window = BrowserWindow.getFocusedWindow();
-    const options = { title: 'Export', defaultPath: suggestedName };
+    // The format's own filter, so that the dialog keeps the extension (.json, .txt, .srt, .vtt).
+    const format = Object.values(EXPORT_FILES).find((file) => suggestedName.endsWith(`.${file.extension}`));
+    const options = { title: 'Export', defaultPath: suggestedName, filters: format ? [{ name: format.label, extensions: [format.extension] }] : [] };
     const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
     if (result.canceled || !result.filePath) return null;
     await writeFile(result.filePath, content);

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
+import { byteRange } from '../bridge/byte-range';
 
 /** A request the server answers with this status and message (JSON `{ error }`). */
 export class HttpError extends Error {
@@ -28,21 +29,19 @@ export async function sendFileWithRanges(request: IncomingMessage, response: Ser
   });
   if (!found.isFile()) throw new HttpError(404, `${what} is missing from the server's data folder`);
   const { size } = found;
-  const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
+  const range = byteRange(request.headers.range, size);
   const headers = { 'content-type': mime, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' };
-  if (!range || (range[1] === '' && range[2] === '')) {
+  if (range === 'unsatisfiable') {
+    response.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+    return;
+  }
+  if (!range.partial) {
     response.writeHead(200, { ...headers, 'content-length': size });
     if (request.method === 'HEAD') return void response.end();
     await pipeline(createReadStream(path), response);
     return;
   }
-  // "bytes=-N" is the last N bytes.
-  const start = range[1] === '' ? Math.max(0, size - Number(range[2])) : Number(range[1]);
-  const end = range[1] !== '' && range[2] !== '' ? Math.min(Number(range[2]), size - 1) : size - 1;
-  if (start > end || start >= size) {
-    response.writeHead(416, { 'content-range': `bytes */${size}` }).end();
-    return;
-  }
+  const { start, end } = range;
   response.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1 });
   if (request.method === 'HEAD') return void response.end();
   await pipeline(createReadStream(path, { start, end }), response);
