@@ -303,7 +303,7 @@ describe('methods', () => {
     expect(json.content).toContain('\n  "session"'); // pretty-printed
     const labels = valueOf(await call('exportSession', { id: a.id, format: 'labels' }));
     expect(labels).toMatchObject({ filename: 'Kitchen _ chat_ take 2.txt', mime: 'text/plain' });
-    expect(labels.content).toMatch(/^\d+\.\d{6}\t\d+\.\d{6}\tchannel 0: count \d+\n/);
+    expect(labels.content).toMatch(/^\d+\.\d{3}\t\d+\.\d{3}\tchannel 1: count \d+\n/);
 
     expect(valueOf(await call('deleteSession', { id: a.id }))).toEqual({ id: a.id, deleted: true });
     expect(readdirSync(audioDir())).not.toContain(a.audio_path!.split('/').pop());

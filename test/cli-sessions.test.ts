@@ -63,7 +63,7 @@ describe('cli sessions and export', () => {
     expect((await cli('export', imported.id, '--format', 'labels', '--out', out)).code).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(2);
-    for (const line of lines) expect(line).toMatch(/^\d+\.\d{6}\t\d+\.\d{6}\t.+$/);
+    for (const line of lines) expect(line).toMatch(/^\d+\.\d{3}\t\d+\.\d{3}\t.+$/);
   });
 
   it('says which session or option is wrong', async () => {
@@ -72,7 +72,7 @@ describe('cli sessions and export', () => {
     expect(missing.stderr).toMatch(/no session with id 00000000-0000-4000-8000-000000000000/);
     const format = await cli('export', imported.id, '--format', 'csv');
     expect(format.code).toBe(2);
-    expect(format.stderr).toMatch(/--format must be "json" or "labels", got "csv"/);
+    expect(format.stderr).toMatch(/--format must be "json", "labels", "srt" or "vtt", got "csv"/);
     expect((await cli('rerun', 'nope')).stderr).toMatch(/no session with id nope/);
   });
 });

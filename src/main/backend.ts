@@ -64,8 +64,16 @@ export interface OwnerOptions extends CommonOptions {
   role?: 'owner';
   /** What this process is, as a second owner's refusal names it ("cli serve"). */
   command?: string;
-  /** Engine options that override the stored settings for this run (the command line's flags). */
+  /**
+   * Engine options for this run: what is not a setting (log, spawner) always applies; a model
+   * or pool size given here overrides the stored settings (`cli rerun`'s flags).
+   */
   engine?: EngineOptions;
+  /**
+   * Settings to use where none are stored (`cli serve`'s --model-config and --pool): stored
+   * settings override them, and the settings the UI saves apply from the next session on.
+   */
+  defaults?: Partial<AppSettings>;
 }
 
 export interface ReaderOptions extends CommonOptions {
@@ -102,12 +110,13 @@ function openOwner(options: OwnerOptions): Backend {
   }
 }
 
-/** Closes an engine replaced by new settings once the sessions still using it are done. */
+/**
+ * Closes an engine replaced by new settings once every stream still using it has ended, its VAD
+ * included: the engine tells (StreamingContext.closeWhenIdle), nothing polls.
+ */
 async function retire(engine: Promise<StreamingContext>): Promise<void> {
   const context = await engine.catch(() => undefined);
-  if (!context) return;
-  while (context.pool.openClients > 0) await new Promise((resolve) => setTimeout(resolve, 500));
-  await context.close();
+  if (context) await context.closeWhenIdle();
 }
 
 function ownerBackend(options: OwnerOptions, { dbPath, audioDir }: { dbPath: string; audioDir: string }, lock: DataFolderLock): Backend {
@@ -135,17 +144,19 @@ function ownerOnStore(options: OwnerOptions, store: SessionStore, { dbPath, audi
       return {};
     }
   };
-  const stored = AppSettingsSchema.safeParse(readStoredSettings());
-  let settings = stored.success ? stored.data : DEFAULT_SETTINGS;
+  // The command line's options are defaults: what is stored (the person's own settings) wins.
+  const raw = readStoredSettings();
+  const stored = AppSettingsSchema.safeParse({ ...options.defaults, ...(typeof raw === 'object' && raw !== null ? raw : {}) });
+  let settings = stored.success ? stored.data : AppSettingsSchema.safeParse(options.defaults ?? {}).data ?? DEFAULT_SETTINGS;
   const engineOptions = (): EngineOptions => ({
-    poolSize: settings.pool_size ?? defaultPoolSize(),
-    model: settings.model,
     ...options.engine,
+    poolSize: options.engine?.poolSize ?? settings.pool_size ?? defaultPoolSize(),
+    model: options.engine?.model ?? settings.model,
   });
 
   let engine: Promise<StreamingContext> | undefined;
   const retiring: Promise<void>[] = [];
-  const service = new SessionService({ store, audioDir, engine: () => (engine ??= StreamingContext.create(engineOptions())) });
+  const service = new SessionService({ store, audioDir, uploadDir, engine: () => (engine ??= StreamingContext.create(engineOptions())) });
   let recovered: Session[] = [];
   try {
     recovered = service.recoverInterrupted();

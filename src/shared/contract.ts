@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { AudioFormatSchema, type ApiResponse } from './api';
 import { METHOD_NAMES, type MethodName } from './contract-methods';
-import { SessionSettingsSchema, SessionTitleSchema, type Session } from './sessions';
+import { EXPORT_FORMATS, SessionSettingsSchema, SessionTitleSchema, type Session } from './sessions';
 import { AppSettingsSchema, type AppSettings } from './settings';
 
 export {
@@ -31,7 +31,7 @@ const Paging = {
     .default(100),
 };
 
-const ExportFormat = z.enum(['json', 'labels'], { error: 'format must be "json" or "labels"' });
+const ExportFormat = z.enum(EXPORT_FORMATS, { error: 'format must be "json", "labels", "srt" or "vtt"' });
 
 /** Argument schemas, one per method. Unknown keys are refused so that a typo is not silently ignored. */
 export const MethodParams = {
@@ -88,7 +88,7 @@ export interface MethodResults {
   getEvents: ApiResponse[];
   renameSession: Session;
   deleteSession: { id: string; deleted: true };
-  /** The file to save: the JSON export pretty-printed, or Audacity labels. */
+  /** The file to save: the JSON export pretty-printed, Audacity labels, SRT or WebVTT subtitles. */
   exportSession: { filename: string; mime: string; content: string };
   importFile: Session;
   cancelImport: { id: string; cancelled: boolean };
@@ -133,10 +133,13 @@ export type UtterlyApi = {
 
 export interface ImportProgress {
   session_id: string;
-  /** 0..1 of the file read. */
+  /** 0..1 of the file's audio processed (decoded time: segmented by the VAD, or answered). */
   fraction: number;
-  /** Estimated seconds left, once there is enough to estimate from. */
+  /** Estimated seconds left, once there is enough to estimate from (smoothed, so that it settles). */
   eta_seconds: number | null;
+  /** Seconds of audio processed so far, and the file's length (an estimate until it is decoded). */
+  processed_seconds?: number;
+  total_seconds?: number;
 }
 
 /**

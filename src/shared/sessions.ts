@@ -11,6 +11,15 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 export const RUNNER_MODES = ['segmented', 'simple'] as const;
 
+/** Audio per chunk fed to the engine (in simple mode one chunk is one inference): its limits, for every side. */
+export const DEFAULT_CHUNK_MS = 1000;
+export const CHUNK_MS_LIMITS = { min: 1, max: 600_000 } as const;
+export const ChunkMsSchema = z
+  .number({ error: 'chunk_ms must be a number' })
+  .int('chunk_ms must be a whole number')
+  .min(CHUNK_MS_LIMITS.min, `chunk_ms must be between ${CHUNK_MS_LIMITS.min} and ${CHUNK_MS_LIMITS.max}`)
+  .max(CHUNK_MS_LIMITS.max, `chunk_ms must be between ${CHUNK_MS_LIMITS.min} and ${CHUNK_MS_LIMITS.max}`);
+
 /** How a session's audio was (or is to be) processed. */
 export const SessionSettingsSchema = z
   .object({
@@ -23,12 +32,8 @@ export const SessionSettingsSchema = z
       .min(1, 'max_futures must be between 1 and 256')
       .max(256, 'max_futures must be between 1 and 256')
       .optional(),
-    chunk_ms: z
-      .number({ error: 'chunk_ms must be a number' })
-      .int('chunk_ms must be a whole number')
-      .min(1, 'chunk_ms must be between 1 and 600000')
-      .max(600_000, 'chunk_ms must be between 1 and 600000')
-      .optional(),
+    /** Audio per chunk (default 1000 ms): imports, and microphone recordings in simple mode. */
+    chunk_ms: ChunkMsSchema.optional(),
   })
   .strict();
 export type SessionSettings = z.infer<typeof SessionSettingsSchema>;
@@ -67,6 +72,18 @@ export interface SessionExport {
   events: ApiResponse[];
   summary: SessionSummary;
 }
+
+/** The exports: JSON, an Audacity label track, SubRip and WebVTT subtitles. */
+export const EXPORT_FORMATS = ['json', 'labels', 'srt', 'vtt'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Each export's file: extension and MIME type. */
+export const EXPORT_FILES: Record<ExportFormat, { extension: string; mime: string; label: string }> = {
+  json: { extension: 'json', mime: 'application/json', label: 'JSON' },
+  labels: { extension: 'txt', mime: 'text/plain', label: 'Audacity labels' },
+  srt: { extension: 'srt', mime: 'application/x-subrip', label: 'SubRip subtitles (SRT)' },
+  vtt: { extension: 'vtt', mime: 'text/vtt', label: 'WebVTT subtitles' },
+};
 
 export const SESSION_TITLE_MAX = 200;
 export const SessionTitleSchema = z

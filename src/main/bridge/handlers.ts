@@ -13,7 +13,7 @@ import {
 } from '../../shared/contract';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { Session } from '../../shared/sessions';
+import { EXPORT_FILES, type ExportFormat, type Session } from '../../shared/sessions';
 import type { AppSettings } from '../../shared/settings';
 import { computeEnvelope, type Envelope } from '../sessions/waveform';
 import { AudioFileError } from '../engine/file-source';
@@ -100,10 +100,11 @@ export function createHandlers(service: SessionService, host: BridgeHost): Bridg
     return host.desktop;
   };
   // Built without blocking the event loop (a long session has a million events), then sent whole.
-  const exportOf = async (id: string, format: 'json' | 'labels') => {
+  const exportOf = async (id: string, format: ExportFormat) => {
     const name = safeFilename(service.get(id).title);
     const content = await service.exportText(id, format);
-    return format === 'labels' ? { filename: `${name}.txt`, mime: 'text/plain', content } : { filename: `${name}.json`, mime: 'application/json', content };
+    const { extension, mime } = EXPORT_FILES[format];
+    return { filename: `${name}.${extension}`, mime, content };
   };
   /** Live recordings, each with the client that started it. */
   const live = new Map<string, { recording: Recording; owner: object }>();

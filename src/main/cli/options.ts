@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeIssues } from '../../shared/api';
 import { ModelConfigFileSchema, type ModelParams } from '../../shared/model-config';
-import type { SessionSettings } from '../../shared/sessions';
+import { CHUNK_MS_LIMITS, DEFAULT_CHUNK_MS, type SessionSettings } from '../../shared/sessions';
 import { VadSettingsSchema, type VadSettings } from '../../shared/vad-settings';
 import { defaultPoolSize } from '../engine/pool-size';
 import type { EngineOptions } from '../engine/streaming-context';
@@ -100,7 +100,7 @@ export function runSettings(values: { mode?: string; interim?: boolean; 'max-fut
     mode,
     interim_results: values.interim ?? false,
     max_futures: integerOption('max-futures', values['max-futures'], pool, 1, 256),
-    chunk_ms: integerOption('chunk-ms', values['chunk-ms'], 1000, 1, 600_000),
+    chunk_ms: integerOption('chunk-ms', values['chunk-ms'], DEFAULT_CHUNK_MS, CHUNK_MS_LIMITS.min, CHUNK_MS_LIMITS.max),
     vad,
   };
 }

@@ -21,6 +21,8 @@ loopback it serves only requests that name 127.0.0.1, localhost or [::1] with it
 other web origin. On any other address (--host 0.0.0.0) every request and socket needs the
 access token printed at start: open the printed address, with its ?token=, in a browser, or
 send "Authorization: Bearer TOKEN" or ?token=TOKEN. The token changes at every start.
+--model-config and --pool are defaults: once settings are saved from the UI (Settings…), the
+stored ones apply, each from the next recording or import on.
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM. Owns the data folder while it runs: a second
 \`serve\` or the app on the same folder is refused; \`sessions\` and \`export\` work beside it.`;
 
@@ -33,7 +35,9 @@ export async function serveCommand(args: string[]): Promise<void> {
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals[0]}"`);
   const port = integerOption('port', values.port, 8080, 0, 65535);
   const engine = await engineOptions(values);
-  const backend = openBackend({ dataDir: dataDir(values), role: 'owner', command: 'cli serve', engine });
+  // The command line's model and pool are defaults: the settings stored from the UI override them.
+  const defaults = { ...(values['model-config'] === undefined ? {} : { model: engine.model }), ...(values.pool === undefined ? {} : { pool_size: engine.poolSize }) };
+  const backend = openBackend({ dataDir: dataDir(values), role: 'owner', command: 'cli serve', engine: { log: engine.log }, defaults });
   const staticDir = fileURLToPath(new URL('../renderer', import.meta.url));
   const log = (line: string) => process.stderr.write(line + '\n');
   const bridge = createHandlers(backend.service, { getSettings: backend.getSettings, setSettings: backend.setSettings, audioUrl: audioPathOf });

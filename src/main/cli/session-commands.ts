@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openBackend } from '../backend';
-import type { Session } from '../../shared/sessions';
+import { EXPORT_FORMATS, type Session } from '../../shared/sessions';
 import { DATA_DIR_OPTION, ENGINE_OPTIONS, RUN_OPTIONS, UsageError, dataDir, engineOptions, integerOption, parse, positional, runSettings } from './options';
 import { ProgressLine } from './progress';
 
@@ -15,10 +15,13 @@ Lists the stored sessions, newest first: a table, or with --json one JSON object
 (id, title, source, status, duration, audio_path and the rest of the session). Reads only:
 works while the app or \`serve\` uses the data folder, and changes nothing.`;
 
-export const EXPORT_HELP = `Usage: npm run --silent cli -- export SESSION --format json|labels [--out FILE] [--data-dir DIR]
+export const EXPORT_HELP = `Usage: npm run --silent cli -- export SESSION --format json|labels|srt|vtt [--out FILE] [--data-dir DIR]
 
 Exports a session: json is one document with the session, its events in the wire format and a
-summary; labels is an Audacity label track (start, end, label; one line per final segment).
+summary; labels is an Audacity label track (start, end, label; one line per final segment and
+per failed inference, marked FAILED); srt and vtt are SubRip and WebVTT subtitles, one cue per
+final segment (and per failure, marked FAILED) with the model's output as its text. Channels are
+numbered from 1, as in the UI; times are to the millisecond.
 Written to stdout, or to FILE with --out, as it is read (a long session is never held whole in
 memory; an export that fails midway leaves no FILE). Reads only, like \`sessions\`.`;
 
@@ -66,11 +69,12 @@ export async function exportCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, { ...DATA_DIR_OPTION, format: { type: 'string' }, out: { type: 'string' } });
   if (values.help) return help(EXPORT_HELP);
   const id = positional(positionals, 'SESSION', 'export');
-  if (values.format !== 'json' && values.format !== 'labels') throw new UsageError(`--format must be "json" or "labels"${values.format === undefined ? '' : `, got "${values.format}"`}`);
+  const format = EXPORT_FORMATS.find((known) => known === values.format);
+  if (!format) throw new UsageError(`--format must be "json", "labels", "srt" or "vtt"${values.format === undefined ? '' : `, got "${values.format}"`}`);
   const backend = openBackend({ dataDir: dataDir(values), role: 'reader' });
   try {
     // Written as it is read, a page of events at a time: a long session never sits whole in memory.
-    const pieces = backend.service.exportStream(id, values.format);
+    const pieces = backend.service.exportStream(id, format);
     if (!values.out) return await writePieces(pieces, process.stdout);
     try {
       await pipeline(Readable.from(pieces), createWriteStream(values.out));

@@ -12,8 +12,13 @@ export interface FileJobOptions {
   maxFutures?: number;
   /** Audio per chunk fed to the engine; in simple mode one chunk is one inference. */
   chunkMs?: number;
-  /** Fraction of the file read so far. */
-  onProgress?: (fraction: number) => void;
+  /**
+   * Progress in decoded time: the fraction of the file's audio the engine is done with (segmented
+   * by the VAD, or answered), with those seconds and the file's length in seconds (an estimate
+   * from the bytes decoded so far until the end, exact at the end). Reported after each chunk
+   * and every 250 ms while the last results are waited for.
+   */
+  onProgress?: (fraction: number, processedSeconds: number, totalSeconds: number) => void;
   /** The format the file decodes to, once known. */
   onStart?: (format: AudioFormat) => void;
   /** Seconds of audio given to the engine so far. */
@@ -23,7 +28,8 @@ export interface FileJobOptions {
 
 export async function runFile(context: StreamingContext, path: string, options: FileJobOptions, emit: (response: ApiResponse) => void): Promise<void> {
   const { bytes } = await probeAudioFile(path);
-  const chunks = decodeAudioFile(path, (read) => options.onProgress?.(read / bytes));
+  let read = 0;
+  const chunks = decodeAudioFile(path, (n) => (read = n));
   const first = await chunks.next();
   if (first.done) throw new Error(`cannot decode ${path}: no audio`);
   const { sampleRate, channelData } = first.value;
@@ -38,23 +44,41 @@ export async function runFile(context: StreamingContext, path: string, options: 
   options.onStart?.(start.data.format);
   const stream = await context.openStream({ mode: options.mode, start: start.data, maxFutures: options.maxFutures }, emit);
   let fed = 0;
+  let decoded = 0;
+  let total: number | undefined;
+  const report = () => {
+    if (!options.onProgress) return;
+    const decodedSeconds = decoded / sampleRate;
+    // The file's length: what the bytes read so far decoded to, scaled to the whole file.
+    const length = total ?? (read > 0 ? Math.max(decodedSeconds, (decodedSeconds * bytes) / read) : decodedSeconds);
+    const processed = Math.min(stream.processedSeconds(), length);
+    options.onProgress(length > 0 ? Math.min(1, processed / length) : 0, processed, length);
+  };
   const feed = async (piece: Float32Array[]) => {
     await stream.writeChannels(piece);
     fed += piece[0]!.length;
     options.onFed?.(fed / sampleRate);
+    report();
   };
+  let ticker: NodeJS.Timeout | undefined;
   try {
     const rechunker = new Rechunker(Math.max(1, Math.round((sampleRate * (options.chunkMs ?? 1000)) / 1000)));
     for (let next: IteratorResult<DecodedChunk> = first; !next.done; next = await chunks.next()) {
+      decoded += next.value.channelData[0]!.length;
       for (const piece of rechunker.push(next.value.channelData)) {
         options.signal?.throwIfAborted();
         await feed(piece);
       }
     }
+    total = decoded / sampleRate;
     const rest = rechunker.flush();
     if (rest) await feed(rest);
+    ticker = setInterval(report, 250);
     await stream.stop();
+    clearInterval(ticker);
+    options.onProgress?.(1, total, total);
   } catch (error) {
+    clearInterval(ticker);
     await stream.abort();
     await chunks.return(undefined);
     throw error;

@@ -50,10 +50,56 @@ export interface StreamOptions {
 const toSeconds = (samples: number) => samples / MODEL_SAMPLE_RATE;
 
 export class StreamingContext {
+  /** Streams (and holds) not yet ended: the engine is idle when there are none. */
+  private open = 0;
+  private idleWaiters: Array<() => void> = [];
+  private closed = false;
+
   private constructor(
     readonly pool: InferencePool,
     readonly vad: VadPool,
   ) {}
+
+  /** Streams open now (each until its stop or abort has finished, VAD included), and holds. */
+  get openStreams(): number {
+    return this.open;
+  }
+
+  /**
+   * Keeps the engine from being closed by closeWhenIdle until `release` is called: for work
+   * that has the engine but opens its stream later (an import probes its file first).
+   */
+  hold(): () => void {
+    if (this.closed) throw new Error('the engine was replaced and has stopped; try again');
+    this.open++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.open--;
+      if (this.open === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const waiter of waiters) waiter();
+      }
+    };
+  }
+
+  /** Resolves once no stream is open (at once if none is). */
+  whenIdle(): Promise<void> {
+    return this.open === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Closes the engine once every stream that uses it has ended, VAD included. A turn of the event
+   * loop is given first, so that work which has just been handed the engine can hold it.
+   */
+  async closeWhenIdle(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.open > 0) await this.whenIdle();
+    this.closed = true;
+    await this.close();
+  }
 
   static async create(options: EngineOptions = {}): Promise<StreamingContext> {
     const shared = { spawner: options.spawner ?? forkSpawner, log: options.log, policy: options.policy };
@@ -71,19 +117,26 @@ export class StreamingContext {
 
   /** Starts a stream; its events go to `emit` as they are ready. */
   async openStream(options: StreamOptions, emit: (response: ApiResponse) => void): Promise<AudioStream> {
-    const client = this.pool.openClient(options.maxFutures ?? this.pool.size);
-    const { channels } = options.start.format;
-    if (options.mode === 'simple') {
-      const lanes = Array.from({ length: channels }, (_, c) => new SimpleLane(c, client, options.start.format.sample_rate, emit));
-      return new AudioStream(options.start, lanes, client, this.pool);
+    const release = this.hold();
+    try {
+      const client = this.pool.openClient(options.maxFutures ?? this.pool.size);
+      const { channels } = options.start.format;
+      if (options.mode === 'simple') {
+        const lanes = Array.from({ length: channels }, (_, c) => new SimpleLane(c, client, options.start.format.sample_rate, emit));
+        return new AudioStream(options.start, lanes, client, this.pool, release);
+      }
+      const settings = options.start.vad ?? VAD_DEFAULTS;
+      const interim = options.start.interim_results ? INTERIM_INTERVAL_SECONDS * MODEL_SAMPLE_RATE : 0;
+      const lanes = this.vad.openScorers(channels).map((scorer, c) => new SegmentedLane(c, client, options.start.format.sample_rate, new VadSession(scorer, settings, interim), emit));
+      return new AudioStream(options.start, lanes, client, this.pool, release);
+    } catch (error) {
+      release();
+      throw error;
     }
-    const settings = options.start.vad ?? VAD_DEFAULTS;
-    const interim = options.start.interim_results ? INTERIM_INTERVAL_SECONDS * MODEL_SAMPLE_RATE : 0;
-    const lanes = this.vad.openScorers(channels).map((scorer, c) => new SegmentedLane(c, client, options.start.format.sample_rate, new VadSession(scorer, settings, interim), emit));
-    return new AudioStream(options.start, lanes, client, this.pool);
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([this.pool.stop(), this.vad.stop()]);
   }
 }
@@ -93,6 +146,8 @@ interface Lane {
   accept(samples: Float32Array): void;
   /** True while the lane can take more audio without growing its backlog. */
   hasCapacity(): boolean;
+  /** Samples (at the model's rate) this lane is done with: segmented by the VAD, or answered. */
+  processed(): number;
   /** Resolves when the lane's backlog may have shrunk. */
   progress(): Promise<void>;
   /** End of audio: resolves once every result of this lane has been emitted. */
@@ -114,6 +169,8 @@ export class AudioStream {
     private readonly lanes: Lane[],
     private readonly client: PoolClient,
     private readonly pool: InferencePool,
+    /** Tells the engine this stream has ended (its count of open streams). */
+    private readonly release: () => void = () => undefined,
   ) {
     this.decoder = new PcmDecoder(start.format);
   }
@@ -131,23 +188,39 @@ export class AudioStream {
     return this.enqueue(() => channels);
   }
 
-  /** Ends the audio and resolves once every result, final ones included, has been emitted. */
+  /**
+   * Ends the audio and resolves once every result, final ones included, has been emitted.
+   * Rejects, after every lane has ended, when the engine failed the stream (its VAD could not
+   * run): the stream's results are then not whole.
+   */
   async stop(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    await this.writes;
     try {
-      await Promise.all(this.lanes.map((lane) => lane.finish()));
+      await this.writes;
+      const ends = await Promise.allSettled(this.lanes.map((lane) => lane.finish()));
+      const failed = ends.find((end): end is PromiseRejectedResult => end.status === 'rejected');
+      if (failed) throw failed.reason;
     } finally {
       this.pool.closeClient(this.client);
+      this.release();
     }
+  }
+
+  /** Seconds of audio every channel is done with (for progress): segmented by the VAD, or answered. */
+  processedSeconds(): number {
+    return this.lanes.length === 0 ? 0 : toSeconds(Math.min(...this.lanes.map((lane) => lane.processed())));
   }
 
   /** Drops whatever is waiting; results already emitted stay emitted, no more follow. */
   async abort(): Promise<void> {
     this.ended = true;
     this.pool.closeClient(this.client);
-    await Promise.all(this.lanes.map((lane) => lane.abort()));
+    try {
+      await Promise.all(this.lanes.map((lane) => lane.abort()));
+    } finally {
+      this.release();
+    }
   }
 
   private enqueue(channelsOf: () => Float32Array[]): Promise<void> {
@@ -206,6 +279,7 @@ class SimpleLane implements Lane {
   private readonly settled = new Signal();
   private readonly output = new OrderedOutput(this.settled);
   private position = 0;
+  private answered = 0;
   /** While resampling, a chunk waits for the next one so that the converter's tail joins the last chunk. */
   private held: Float32Array | undefined;
   private aborted = false;
@@ -229,6 +303,10 @@ class SimpleLane implements Lane {
 
   hasCapacity(): boolean {
     return this.client.outstanding < this.client.maxInFlight;
+  }
+
+  processed(): number {
+    return this.answered;
   }
 
   progress(): Promise<void> {
@@ -261,6 +339,7 @@ class SimpleLane implements Lane {
     this.output.push(
       job.result,
       (result) => {
+        this.answered = end;
         if (this.aborted || result.status === 'cancelled') return undefined;
         if (result.status === 'failed') return errorResponse(this.channel, result.message, { start, end });
         return { channel: this.channel, type: 'segment', start_time: toSeconds(start), end_time: toSeconds(end), ...result.output };
@@ -277,7 +356,8 @@ class SegmentedLane implements Lane {
   private readonly output = new OrderedOutput(this.settled);
   private vadWork: Promise<void> = Promise.resolve();
   private vadBacklog = 0;
-  private vadFailed = false;
+  private vadDone = 0;
+  private vadFailed: string | undefined;
   private aborted = false;
   /** The interim inference of the utterance in progress, if one is queued or running. */
   private interim: { job: InferenceJob; bounds: { start: number; end: number } } | undefined;
@@ -296,6 +376,10 @@ class SegmentedLane implements Lane {
     this.feedVad(this.resampler.process(samples));
   }
 
+  processed(): number {
+    return this.vadDone;
+  }
+
   hasCapacity(): boolean {
     return this.vadBacklog < VAD_BACKLOG_SAMPLES && this.client.queue.length < this.client.maxInFlight * FINALS_BACKLOG_FACTOR;
   }
@@ -310,6 +394,7 @@ class SegmentedLane implements Lane {
     if (!this.vadFailed) this.vad.finish((t) => this.onTransition(t));
     await this.output.drained();
     await this.vad.close();
+    if (this.vadFailed) throw new Error(`channel ${this.channel + 1}: ${this.vadFailed}`);
   }
 
   async abort(): Promise<void> {
@@ -327,11 +412,12 @@ class SegmentedLane implements Lane {
       .catch((error: unknown) => {
         // The channel cannot be segmented any more; say so once and keep the stream going.
         if (this.vadFailed) return;
-        this.vadFailed = true;
-        this.emit(errorResponse(this.channel, `voice activity detection failed: ${error instanceof Error ? error.message : String(error)}`));
+        this.vadFailed = `voice activity detection failed: ${error instanceof Error ? error.message : String(error)}`;
+        this.emit(errorResponse(this.channel, this.vadFailed));
       })
       .finally(() => {
         this.vadBacklog -= samples.length;
+        this.vadDone += samples.length;
         this.settled.notify();
       });
   }

@@ -9,11 +9,11 @@
 import { EventEmitter } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ApiResponse, AudioFormat, StartMessage } from '../../shared/api';
 import type { ImportProgress } from '../../shared/contract';
-import type { Session, SessionExport, SessionSettings, SessionSource } from '../../shared/sessions';
+import { DEFAULT_CHUNK_MS, type Session, type SessionExport, type SessionSettings, type SessionSource } from '../../shared/sessions';
 import { VAD_DEFAULTS } from '../../shared/vad-settings';
 import { runFile } from '../engine/file-job';
 import { AudioFileError, openRegularFile, probeAudioFile } from '../engine/file-source';
@@ -91,6 +91,8 @@ export class Recording {
     private readonly stream: AudioStream,
     private readonly audio: WavRecorder,
     private readonly finishWith: FinishRecording,
+    /** Cuts the audio into chunks of the session's duration before the engine (simple mode from the microphone). */
+    private readonly chunker?: ByteChunker,
   ) {}
 
   /**
@@ -105,8 +107,18 @@ export class Recording {
       void this.fail(error, 'the audio could not be written');
       return Promise.resolve();
     }
-    this.writes = this.writes.then(() => (this.broken ? undefined : this.stream.writeBytes(bytes)));
+    for (const piece of this.chunker ? this.chunker.push(bytes) : [bytes]) this.feed(piece);
     return this.writes;
+  }
+
+  private feed(bytes: Uint8Array): void {
+    this.writes = this.writes.then(() => (this.broken ? undefined : this.stream.writeBytes(bytes)));
+  }
+
+  /** The audio the chunker still holds (less than a chunk), to the engine: the recording is ending. */
+  private flushChunker(): void {
+    const rest = this.chunker?.flush();
+    if (rest) this.feed(rest);
   }
 
   /** Ends the audio; resolves with the session once every final result is stored. */
@@ -141,6 +153,7 @@ export class Recording {
 
   private async end(): Promise<Session> {
     try {
+      this.flushChunker();
       await this.writes;
       await this.stream.stop();
     } catch (error) {
@@ -151,9 +164,54 @@ export class Recording {
   }
 
   private async endInterrupted(reason: string): Promise<Session> {
+    this.flushChunker();
     await this.writes.catch(() => undefined);
     await this.stream.stop().catch(() => undefined);
     return this.finishWith('interrupted', reason);
+  }
+}
+
+/**
+ * PCM bytes, which arrive in whatever blocks the source sends (a capture block is 46 ms), cut
+ * into chunks of a whole number of frames and a fixed duration: in simple mode one chunk is one
+ * inference, so a microphone's blocks would each become one.
+ */
+export class ByteChunker {
+  private parts: Uint8Array[] = [];
+  private length = 0;
+  readonly chunkBytes: number;
+
+  constructor(format: AudioFormat, chunkMs: number) {
+    const frameBytes = format.channels * (format.bit_depth / 8);
+    this.chunkBytes = Math.max(1, Math.round((format.sample_rate * chunkMs) / 1000)) * frameBytes;
+  }
+
+  *push(bytes: Uint8Array): Generator<Uint8Array> {
+    if (bytes.length === 0) return;
+    // A copy: the caller's buffer may be reused once this returns.
+    this.parts.push(bytes.slice());
+    this.length += bytes.length;
+    while (this.length >= this.chunkBytes) yield this.take(this.chunkBytes);
+  }
+
+  /** What is left (less than a chunk), if anything. */
+  flush(): Uint8Array | undefined {
+    return this.length > 0 ? this.take(this.length) : undefined;
+  }
+
+  private take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const part = this.parts[0]!;
+      const k = Math.min(n - filled, part.length);
+      out.set(part.subarray(0, k), filled);
+      filled += k;
+      if (k === part.length) this.parts.shift();
+      else this.parts[0] = part.subarray(k);
+    }
+    this.length -= n;
+    return out;
   }
 }
 
@@ -256,6 +314,8 @@ export interface SessionServiceOptions {
   /** The engine, started on first use: listing or exporting sessions needs no worker process. */
   engine: () => Promise<StreamingContext>;
   audioDir: string;
+  /** Where browsers' uploads wait to be imported: an upload is removed once its import has copied it, or failed. */
+  uploadDir?: string;
 }
 
 export class SessionService extends EventEmitter<SessionServiceEvents> {
@@ -279,6 +339,17 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     this.store = options.store;
     this.engine = options.engine;
     this.audioDir = options.audioDir;
+    this.uploadDir = options.uploadDir === undefined ? undefined : resolve(options.uploadDir);
+  }
+
+  private readonly uploadDir: string | undefined;
+
+  /** An upload (a file in its own folder under uploadDir) is no longer needed: its folder goes. */
+  private async discardUpload(path: string): Promise<void> {
+    if (!this.uploadDir) return;
+    const folder = dirname(resolve(path));
+    if (dirname(folder) !== this.uploadDir) return;
+    await rm(folder, { recursive: true, force: true }).catch(() => undefined);
   }
 
   /**
@@ -360,6 +431,9 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       else earlyFailure ??= { error };
     });
     const start: StartMessage = { request: 'start', format: input.format, interim_results: input.settings.interim_results, vad: input.settings.vad ?? VAD_DEFAULTS };
+    // The microphone sends small blocks; in simple mode each chunk is one inference, so they are
+    // joined into chunks of the session's duration. A streaming API client chooses its own chunks.
+    const chunker = input.source === 'mic' && input.settings.mode === 'simple' ? new ByteChunker(input.format, input.settings.chunk_ms ?? DEFAULT_CHUNK_MS) : undefined;
     let stream: AudioStream;
     try {
       stream = await (await this.engine()).openStream({ mode: input.settings.mode, start, maxFutures: input.settings.max_futures }, (event) => {
@@ -385,7 +459,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       const finished = this.finish(session.id, status, reason, frames / input.format.sample_rate);
       if (storageFailure) created.reportFailed(finished);
       return finished;
-    });
+    }, chunker);
     recording = created;
     this.recordings.add(created);
     if (earlyFailure) void created.fail(earlyFailure.error, 'the events could not be stored');
@@ -398,6 +472,15 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
    * never waited on), and it is copied from that opened file.
    */
   async importFile(path: string, settings: SessionSettings, title?: string): Promise<Session> {
+    try {
+      return await this.importCopy(path, settings, title);
+    } finally {
+      // Copied into the data folder, or refused: an upload has served its purpose either way.
+      await this.discardUpload(path);
+    }
+  }
+
+  private async importCopy(path: string, settings: SessionSettings, title?: string): Promise<Session> {
     await probeAudioFile(path);
     const name = basename(path);
     const session = this.stored(`${name} could not be imported`, () =>
@@ -557,12 +640,17 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       return;
     }
     const sink = new EventSink(this.store, session.id, this.openSinks, () => controller.abort(new ImportStorageFailure()));
-    const started = performance.now();
+    const eta = new EtaEstimate();
     let duration = 0;
     let lastReport = 0;
+    let release: (() => void) | undefined;
     try {
+      // The engine is held until the import ends: new settings replace it for the next session
+      // only, and close it once this one (its VAD included) is done with it.
+      const context = await this.engine();
+      release = context.hold();
       await runFile(
-        await this.engine(),
+        context,
         path,
         {
           mode: session.settings.mode,
@@ -579,13 +667,12 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
             }
           },
           onFed: (seconds) => (duration = seconds),
-          onProgress: (fraction) => {
+          onProgress: (fraction, processed, total) => {
             const now = performance.now();
+            const eta_seconds = eta.update(now / 1000, processed, total);
             if (now - lastReport < 100 && fraction < 1) return;
             lastReport = now;
-            const elapsed = (now - started) / 1000;
-            const eta = fraction > 0.02 ? (elapsed / fraction) * (1 - fraction) : null;
-            this.emit('progress', { session_id: session.id, fraction, eta_seconds: eta });
+            this.emit('progress', { session_id: session.id, fraction, eta_seconds, processed_seconds: round3(processed), total_seconds: round3(total) });
           },
         },
         (event) => {
@@ -600,6 +687,8 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       if (lost) this.finishFailed(session.id, eventsLost(lost.error), duration);
       else if (controller.signal.aborted) this.finish(session.id, 'cancelled', undefined, duration);
       else this.finish(session.id, 'failed', (error as Error).message, duration);
+    } finally {
+      release?.();
     }
   }
 
@@ -701,6 +790,34 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   /** A damaged database found on the way: the person is told once, as with the start-up check. */
   private noteStorageFailure(error: unknown): void {
     if (isCorruption(error)) this.reportDamage(`the database is damaged (${(error as Error).message}); sessions that can be read still work: export what you need`);
+  }
+}
+
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
+/**
+ * Time left of an import, from how fast its audio has been processed lately (the last 10 s),
+ * smoothed so that it settles: each new estimate moves the previous one, counted down since, a
+ * fifth of the way. None until a second of work has been measured.
+ */
+export class EtaEstimate {
+  private samples: Array<{ at: number; processed: number }> = [];
+  private last: { at: number; eta: number } | undefined;
+
+  update(at: number, processed: number, total: number): number | null {
+    this.samples.push({ at, processed });
+    while (this.samples.length > 2 && at - this.samples[1]!.at >= 10) this.samples.shift();
+    const first = this.samples[0]!;
+    const span = at - first.at;
+    if (span < 1) return this.last ? Math.max(0, this.last.eta - (at - this.last.at)) : null;
+    const rate = (processed - first.processed) / span;
+    const left = Math.max(0, total - processed);
+    if (rate <= 0) return this.last ? Math.max(0, this.last.eta - (at - this.last.at)) : null;
+    const raw = left / rate;
+    const predicted = this.last ? Math.max(0, this.last.eta - (at - this.last.at)) : raw;
+    const eta = left === 0 ? 0 : predicted + 0.2 * (raw - predicted);
+    this.last = { at, eta };
+    return eta;
   }
 }
 

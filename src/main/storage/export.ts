@@ -8,16 +8,27 @@ import type { Session, SessionExport, SessionSummary } from '../../shared/sessio
 import { eventFromRow, type EventRow } from './event-rows';
 import type { EventPageRow, SessionStore } from './session-store';
 
-export type ExportFormat = 'json' | 'labels';
+export { EXPORT_FORMATS, type ExportFormat } from '../../shared/sessions';
+import type { ExportFormat } from '../../shared/sessions';
+
+/** Times are written to the millisecond: the model works at 16 kHz, but nobody reads 1/16000 s. */
+const ms = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
 export function exportSessionJson(store: SessionStore, id: string): SessionExport {
   const session = store.getSession(id);
   if (!session) throw new Error(`No session ${id}`);
+  const summary = store.summary(id);
   return {
     session: exportedSession(session),
-    events: store.getEvents(id),
-    summary: store.summary(id),
+    events: store.getEvents(id).map(roundedEvent),
+    summary: { ...summary, speech_time: ms(summary.speech_time) },
   };
+}
+
+function roundedEvent(event: ApiResponse): ApiResponse {
+  if (event.type === 'active' || event.type === 'inactive') return { ...event, time: ms(event.time) };
+  if ('start_time' in event && typeof event.start_time === 'number' && typeof event.end_time === 'number') return { ...event, start_time: ms(event.start_time), end_time: ms(event.end_time) };
+  return event;
 }
 
 /**
@@ -32,10 +43,61 @@ export function exportSessionLabels(store: SessionStore, id: string): string {
   if (!store.getSession(id)) throw new Error(`No session ${id}`);
   const lines: string[] = [];
   for (const event of store.iterateEvents(id)) {
-    if (event.type !== 'segment' || event.is_final === false) continue;
-    lines.push(labelLine(event));
+    const cue = cueOf(event);
+    if (cue) lines.push(labelLine(cue));
   }
   return lines.join('');
+}
+
+/**
+ * What the timed text exports (labels, SRT, WebVTT) show: each final segment (every segment in
+ * simple mode) with the model's output as text, and each failure with its times (an error event
+ * with start_time and end_time), marked as one. Channels are numbered from 1, as in the UI.
+ */
+interface Cue {
+  start: number;
+  end: number;
+  channel: number;
+  text: string;
+  failed: boolean;
+}
+
+function cueOf(event: ApiResponse): Cue | undefined {
+  if (event.type === 'segment' && event.is_final !== false) {
+    const { channel, type: _type, start_time, end_time, is_final: _final, ...output } = event;
+    const text = Object.entries(output)
+      .map(([key, value]) => `${key} ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+      .join(', ');
+    return { start: start_time, end: end_time, channel, text, failed: false };
+  }
+  if (event.type === 'error' && typeof event.start_time === 'number' && typeof event.end_time === 'number') {
+    return { start: event.start_time, end: event.end_time, channel: event.channel, text: event.message, failed: true };
+  }
+  return undefined;
+}
+
+/** A cue's one line of text: the channel (as the UI numbers it), then the output or the failure. */
+const cueText = (cue: Cue, channelPrefix: boolean) =>
+  `${channelPrefix ? `ch ${cue.channel + 1}: ` : ''}${cue.failed ? `FAILED: ${cue.text}` : cue.text}`.replace(/[\t\r\n]+/g, ' ');
+
+/** h:mm:ss,mmm (SRT) or hh:mm:ss.mmm (WebVTT). */
+function timestamp(seconds: number, separator: ',' | '.'): string {
+  const total = Math.max(0, Math.round(seconds * 1000));
+  const h = Math.floor(total / 3_600_000);
+  const m = Math.floor(total / 60_000) % 60;
+  const s = Math.floor(total / 1000) % 60;
+  const milli = total % 1000;
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}${separator}${String(milli).padStart(3, '0')}`;
+}
+
+function srtCue(index: number, cue: Cue, channelPrefix: boolean): string {
+  return `${index}\n${timestamp(cue.start, ',')} --> ${timestamp(cue.end, ',')}\n${cueText(cue, channelPrefix)}\n\n`;
+}
+
+function vttCue(cue: Cue, channelPrefix: boolean): string {
+  // "-->" may not appear in a cue's text; "&" and "<" would be markup.
+  const text = cueText(cue, channelPrefix).replace(/-->/g, '->').replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return `${timestamp(cue.start, '.')} --> ${timestamp(cue.end, '.')}\n${text}\n\n`;
 }
 
 export interface ExportStreamOptions {
@@ -71,7 +133,11 @@ export async function* exportSessionPieces(
   if (!start) throw new Error(`No session ${id}`);
 
   const summary = new SummaryBuilder();
-  let pending = format === 'json' ? `{\n  "session": ${indent(JSON.stringify(exportedSession(start.session), null, 2), 1)},\n  "events": [` : '';
+  // One lane needs no channel in its cues; several do, numbered as the UI numbers them.
+  const channelPrefix = (start.session.format?.channels ?? 2) > 1;
+  let cues = 0;
+  let pending =
+    format === 'json' ? `{\n  "session": ${indent(JSON.stringify(exportedSession(start.session), null, 2), 1)},\n  "events": [` : format === 'vtt' ? `WEBVTT\n\n` : '';
   let anyEvent = false;
   let sliceStarted = performance.now();
   for (let after = -1; after < start.lastSeq; ) {
@@ -83,8 +149,12 @@ export async function* exportSessionPieces(
         summary.add(row);
         pending += (anyEvent ? ',\n    ' : '\n    ') + prettyEvent(row);
         anyEvent = true;
-      } else if (isFinalSegment(row)) {
-        pending += labelLine(eventFromRow(row.slice(1) as EventRow) as Extract<ApiResponse, { type: 'segment' }>);
+      } else if (isFinalSegment(row) || (row[2] === 'error' && row[3] !== null && row[4] !== null)) {
+        const cue = cueOf(eventFromRow(row.slice(1) as EventRow));
+        if (!cue) continue;
+        if (format === 'labels') pending += labelLine(cue);
+        else if (format === 'srt') pending += srtCue(++cues, cue, channelPrefix);
+        else pending += vttCue(cue, channelPrefix);
       }
     }
     if (performance.now() - sliceStarted >= sliceMs) {
@@ -112,8 +182,8 @@ function isFinalSegment(row: EventPageRow): boolean {
   return row[2] === 'segment' && row[6] !== 0;
 }
 
-/** A number as JSON.stringify writes it. */
-const jsonNumber = (value: number) => (Number.isFinite(value) ? String(value) : 'null');
+/** A time as JSON.stringify writes it, to the millisecond. */
+const jsonNumber = (value: number) => (Number.isFinite(value) ? String(ms(value)) : 'null');
 
 // Keys the fast path below cannot place as eventFromRow's Object.assign does: the event's own
 // (assigned in place), __proto__ (a setter), and integer-like keys (which an object lists first).
@@ -133,12 +203,14 @@ function prettyEvent(row: EventPageRow): string {
     case 'active':
     case 'inactive':
       return `${head},\n      "time": ${jsonNumber(time!)}\n    }`;
-    case 'error':
-      return `${head},\n      "message": ${JSON.stringify(message)}\n    }`;
+    case 'error': {
+      const bounds = start === null || end === null ? '' : `,\n      "start_time": ${jsonNumber(start!)},\n      "end_time": ${jsonNumber(end!)}`;
+      return `${head},\n      "message": ${JSON.stringify(message)}${bounds}\n    }`;
+    }
     case 'segment':
     case 'data': {
       const fields = flatFields(output!);
-      if (fields === undefined) return indent(JSON.stringify(eventFromRow(row.slice(1) as EventRow), null, 2), 2);
+      if (fields === undefined) return indent(JSON.stringify(roundedEvent(eventFromRow(row.slice(1) as EventRow)), null, 2), 2);
       const bounds = type === 'segment' ? `,\n      "start_time": ${jsonNumber(start!)},\n      "end_time": ${jsonNumber(end!)}` : '';
       const final = isFinal === null ? '' : `,\n      "is_final": ${isFinal === 1}`;
       return `${head}${bounds}${final}${fields}\n    }`;
@@ -159,14 +231,9 @@ function flatFields(output: string): string | undefined {
   return text;
 }
 
-function labelLine(event: Extract<ApiResponse, { type: 'segment' }>): string {
-  return `${event.start_time.toFixed(6)}\t${event.end_time.toFixed(6)}\t${labelOf(event)}\n`;
-}
-
-function labelOf(segment: Extract<ApiResponse, { type: 'segment' }>): string {
-  const { channel, type: _type, start_time: _start, end_time: _end, is_final: _final, ...output } = segment;
-  const fields = Object.entries(output).map(([key, value]) => `${key} ${typeof value === 'string' ? value : JSON.stringify(value)}`);
-  return `channel ${channel}: ${fields.join(', ')}`.replace(/[\t\r\n]+/g, ' ');
+/** An Audacity label: seconds to the millisecond, the channel numbered from 1 as in the UI. */
+function labelLine(cue: Cue): string {
+  return `${ms(cue.start).toFixed(3)}\t${ms(cue.end).toFixed(3)}\t${`channel ${cue.channel + 1}: ${cue.failed ? `FAILED: ${cue.text}` : cue.text}`.replace(/[\t\r\n]+/g, ' ')}\n`;
 }
 
 /**
@@ -194,6 +261,6 @@ class SummaryBuilder {
 
   result(): SessionSummary {
     const speech = this.segments === 0 ? 0 : Number.isFinite(this.speechErr) ? this.speechSum + this.speechErr : this.speechSum;
-    return { segments: this.segments, speech_time: speech, errors: this.errors };
+    return { segments: this.segments, speech_time: ms(speech), errors: this.errors };
   }
 }

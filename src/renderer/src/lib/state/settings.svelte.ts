@@ -9,11 +9,21 @@ export class SettingsState {
   current = $state.raw<AppSettings>(DEFAULT_SETTINGS);
   loaded = $state(false);
 
-  /** How a new session is processed, from the settings. */
+  /** How a new recording is processed: the Record panel's mode, interim and sensitivity. */
   session = $derived<SessionSettings>({
     mode: this.current.mode,
     interim_results: this.current.interim_results,
     vad: this.current.vad,
+    chunk_ms: this.current.chunk_ms,
+    ...(this.current.max_futures === null ? {} : { max_futures: this.current.max_futures }),
+  });
+
+  /** How a new import or re-run is processed: the Settings' import defaults, never the Record panel's controls. */
+  importSession = $derived<SessionSettings>({
+    mode: this.current.imports.mode,
+    interim_results: this.current.imports.interim_results,
+    vad: this.current.imports.vad,
+    chunk_ms: this.current.chunk_ms,
     ...(this.current.max_futures === null ? {} : { max_futures: this.current.max_futures }),
   });
 
