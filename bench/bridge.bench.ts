@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { MODEL_DEFAULTS } from '../src/shared/model-config';
-import { startCliServer } from '../test/cli-server';
+import { startCliServer } from '../test/support/cli-server';
 
 const SECONDS = 30;
 const FRAME_MS = 20;

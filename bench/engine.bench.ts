@@ -12,7 +12,7 @@ import { MODEL_DEFAULTS } from '../src/shared/model-config';
 import { decodeAudioFile } from '../src/main/engine/file-source';
 import { createResampler } from '../src/main/engine/resampler';
 import { StreamingContext } from '../src/main/engine/streaming-context';
-import { cliNodeFlags } from '../test/cli-server';
+import { cliNodeFlags } from '../test/support/cli-server';
 
 const fixture = fileURLToPath(new URL('../test/data/silero-test.wav', import.meta.url));
 const instant = { ...MODEL_DEFAULTS, delay: 0, constant_factor: 0, jitter: 0, failure_rate: 0, panic_rate: 0, warmup_penalty: 0 };

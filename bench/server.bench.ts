@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { MODEL_DEFAULTS } from '../src/shared/model-config';
-import { startCliServer } from '../test/cli-server';
+import { startCliServer } from '../test/support/cli-server';
 
 const HOURS = 3;
 const CHUNK_BYTES = 3200 * 2; // 200 ms

@@ -11,14 +11,24 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 export const RUNNER_MODES = ['segmented', 'simple'] as const;
 
+/** A whole number within limits, the limits written once for the schema and the command line. */
+export function wholeNumberSchema(name: string, limits: { readonly min: number; readonly max: number }) {
+  const between = `${name} must be between ${limits.min} and ${limits.max}`;
+  return z.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(limits.min, between).max(limits.max, between);
+}
+
 /** Audio per chunk fed to the engine (in simple mode one chunk is one inference): its limits, for every side. */
 export const DEFAULT_CHUNK_MS = 1000;
 export const CHUNK_MS_LIMITS = { min: 1, max: 600_000 } as const;
-export const ChunkMsSchema = z
-  .number({ error: 'chunk_ms must be a number' })
-  .int('chunk_ms must be a whole number')
-  .min(CHUNK_MS_LIMITS.min, `chunk_ms must be between ${CHUNK_MS_LIMITS.min} and ${CHUNK_MS_LIMITS.max}`)
-  .max(CHUNK_MS_LIMITS.max, `chunk_ms must be between ${CHUNK_MS_LIMITS.min} and ${CHUNK_MS_LIMITS.max}`);
+export const ChunkMsSchema = wholeNumberSchema('chunk_ms', CHUNK_MS_LIMITS);
+
+/** Inferences one session may have running at once. */
+export const MAX_FUTURES_LIMITS = { min: 1, max: 256 } as const;
+export const MaxFuturesSchema = wholeNumberSchema('max_futures', MAX_FUTURES_LIMITS);
+
+/** Model processes: the global limit of inferences running at once. */
+export const POOL_SIZE_LIMITS = { min: 1, max: 64 } as const;
+export const PoolSizeSchema = wholeNumberSchema('pool_size', POOL_SIZE_LIMITS);
 
 /** How a session's audio was (or is to be) processed. */
 export const SessionSettingsSchema = z
@@ -26,12 +36,7 @@ export const SessionSettingsSchema = z
     mode: z.enum(RUNNER_MODES, { error: 'mode must be "segmented" or "simple"' }).default('segmented'),
     interim_results: z.boolean({ error: 'interim_results must be true or false' }).default(false),
     vad: VadSettingsSchema.optional(),
-    max_futures: z
-      .number({ error: 'max_futures must be a number' })
-      .int('max_futures must be a whole number')
-      .min(1, 'max_futures must be between 1 and 256')
-      .max(256, 'max_futures must be between 1 and 256')
-      .optional(),
+    max_futures: MaxFuturesSchema.optional(),
     /** Audio per chunk (default 1000 ms): imports, and microphone recordings in simple mode. */
     chunk_ms: ChunkMsSchema.optional(),
   })

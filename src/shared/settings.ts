@@ -2,7 +2,7 @@
 // processes, and how new sessions are processed. Validated with the limits the back end uses.
 import { z } from 'zod';
 import { MODEL_DEFAULTS, ModelParamsSchema } from './model-config';
-import { ChunkMsSchema, DEFAULT_CHUNK_MS, RUNNER_MODES } from './sessions';
+import { ChunkMsSchema, DEFAULT_CHUNK_MS, MaxFuturesSchema, PoolSizeSchema, RUNNER_MODES } from './sessions';
 import { VAD_DEFAULTS, VadSettingsSchema } from './vad-settings';
 
 export const ImportDefaultsSchema = z
@@ -19,21 +19,9 @@ export const AppSettingsSchema = z
     model: ModelParamsSchema.default(MODEL_DEFAULTS),
     vad: VadSettingsSchema.default(VAD_DEFAULTS),
     /** Model processes; null: the engine's default (cores - 1, at most 4, at least 1). */
-    pool_size: z
-      .number({ error: 'pool_size must be a number' })
-      .int('pool_size must be a whole number')
-      .min(1, 'pool_size must be between 1 and 64')
-      .max(64, 'pool_size must be between 1 and 64')
-      .nullable()
-      .default(null),
+    pool_size: PoolSizeSchema.nullable().default(null),
     /** Inferences one session may have running at once; null: the pool size. */
-    max_futures: z
-      .number({ error: 'max_futures must be a number' })
-      .int('max_futures must be a whole number')
-      .min(1, 'max_futures must be between 1 and 256')
-      .max(256, 'max_futures must be between 1 and 256')
-      .nullable()
-      .default(null),
+    max_futures: MaxFuturesSchema.nullable().default(null),
     mode: z.enum(RUNNER_MODES, { error: 'mode must be "segmented" or "simple"' }).default('segmented'),
     interim_results: z.boolean({ error: 'interim_results must be true or false' }).default(true),
     /** Audio per chunk: of every import, and of a microphone recording in simple mode (one chunk, one inference). */

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Result, UtterlyApi } from '../../src/shared/contract';
 import type { ApiResponse } from '../../src/shared/api';
 import type { Session } from '../../src/shared/sessions';
-import { dataFile, INSTANT_MODEL, readPcmWav } from '../helpers';
+import { dataFile, INSTANT_MODEL, readPcmWav } from '../support/helpers';
 
 vi.mock('electron', async () => (await import('./electron-double')).electron.module);
 const { electron, BrowserWindowDouble, RendererMessageChannel } = await import('./electron-double');

@@ -18,7 +18,7 @@ describe('a desktop app whose data folder has another owner', () => {
     electron.app.setPath('userData', join(home, 'user-data'));
     electron.app.setPath('logs', join(home, 'logs'));
     mkdirSync(dataDir, { recursive: true });
-    const holderScript = fileURLToPath(new URL('../storage/lock-holder.child.ts', import.meta.url));
+    const holderScript = fileURLToPath(new URL('../support/lock-holder.child.ts', import.meta.url));
     const holder = spawn(process.execPath, ['--import', 'tsx', holderScript, dataDir, 'hold'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       await new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { dataFile, finals, readPcmWav } from '../helpers';
+import { dataFile, finals, readPcmWav } from '../support/helpers';
 
 vi.mock('electron', async () => (await import('./electron-double')).electron.module);
 const { electron } = await import('./electron-double');

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { TimelineProbe } from '../../src/renderer/src/lib/timeline/types';
-import { startCliServer, type CliServer } from '../cli-server';
-import { INSTANT_MODEL } from '../helpers';
+import { startCliServer, type CliServer } from '../support/cli-server';
+import { INSTANT_MODEL } from '../support/helpers';
 
 export const CHROMIUM = '/usr/bin/chromium';
 

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimelineProbe } from '../../src/renderer/src/lib/timeline/types';
-import { INSTANT_MODEL, dataFile } from '../helpers';
+import { INSTANT_MODEL, dataFile } from '../support/helpers';
 import { CHROMIUM, audioState, importAndOpen, screenshot, startHarness, timelinePoints, timelineProbe, type Harness } from './harness';
 
 const hasChromium = existsSync(CHROMIUM);

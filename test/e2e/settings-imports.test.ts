@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResponse } from '../../src/shared/api';
 import type { Session } from '../../src/shared/sessions';
-import { INSTANT_MODEL, dataFile } from '../helpers';
+import { INSTANT_MODEL, dataFile } from '../support/helpers';
 import { CHROMIUM, startHarness, type Harness } from './harness';
 
 const run = promisify(execFile);

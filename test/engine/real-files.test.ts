@@ -12,8 +12,8 @@ import { MODEL_SAMPLE_RATE, VAD_FRAME_SAMPLES } from '../../src/shared/vad-setti
 import { runFile } from '../../src/main/engine/file-job';
 import { decodeAudioFile } from '../../src/main/engine/file-source';
 import type { StreamingContext } from '../../src/main/engine/streaming-context';
-import { engine, finals } from '../helpers';
-import { CORPUS, haveTools, makeCorpus, sourceChannels, type Corpus, type SourceName } from './corpus';
+import { engine, finals } from '../support/helpers';
+import { CORPUS, haveTools, makeCorpus, sourceChannels, type Corpus, type SourceName } from '../support/corpus';
 
 const TWO_FRAMES = (2 * VAD_FRAME_SAMPLES) / MODEL_SAMPLE_RATE;
 

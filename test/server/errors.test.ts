@@ -15,7 +15,7 @@ import { handleBridgeConnection } from '../../src/main/server/bridge-socket';
 import { startServer, type RunningServer } from '../../src/main/server/server';
 import { audioPathOf, UPLOAD_PATH } from '../../src/shared/contract-methods';
 import type { Session } from '../../src/shared/sessions';
-import { dataFile, INSTANT_MODEL } from '../helpers';
+import { dataFile, INSTANT_MODEL } from '../support/helpers';
 
 const MAX_UPLOAD = 2 ** 20;
 

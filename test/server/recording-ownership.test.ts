@@ -12,7 +12,7 @@ import { handleBridgeConnection } from '../../src/main/server/bridge-socket';
 import { startServer, type RunningServer } from '../../src/main/server/server';
 import { audioPathOf } from '../../src/shared/contract-methods';
 import type { Session } from '../../src/shared/sessions';
-import { dataFile, INSTANT_MODEL, readPcmWav } from '../helpers';
+import { dataFile, INSTANT_MODEL, readPcmWav } from '../support/helpers';
 
 let dir: string;
 let backend: Backend;

@@ -12,8 +12,8 @@ import { openBackend } from '../../src/main/backend';
 import { startServer } from '../../src/main/server/server';
 import type { Push } from '../../src/shared/contract';
 import type { Session } from '../../src/shared/sessions';
-import { startCliServer, type CliServer } from '../cli-server';
-import { dataFile, INSTANT_MODEL, readPcmWav } from '../helpers';
+import { startCliServer, type CliServer } from '../support/cli-server';
+import { dataFile, INSTANT_MODEL, readPcmWav } from '../support/helpers';
 
 const FORMAT = { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false } as const;
 /** A start message with every field wrong: answered with an error event of about 400 bytes. */

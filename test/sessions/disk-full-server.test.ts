@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startCliServer, type CliServer } from '../cli-server';
-import { dataFile, INSTANT_MODEL, readPcmWav } from '../helpers';
-import { canMountTmpfs, fillDisk, mountTmpfs, unmount } from './tmpfs';
+import { startCliServer, type CliServer } from '../support/cli-server';
+import { dataFile, INSTANT_MODEL, readPcmWav } from '../support/helpers';
+import { canMountTmpfs, fillDisk, mountTmpfs, unmount } from '../support/tmpfs';
 
 const FORMAT = { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false };
 const speech = readPcmWav(dataFile('silero-test.wav')).bytes;

@@ -14,7 +14,7 @@ import type { Session } from '../../src/shared/sessions';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 import { openBackend, type Backend } from '../../src/main/backend';
 import { ByteChunker, EtaEstimate } from '../../src/main/sessions/session-service';
-import { INSTANT_MODEL, chunked, dataFile, finals, readPcmWav } from '../helpers';
+import { INSTANT_MODEL, chunked, dataFile, finals, readPcmWav } from '../support/helpers';
 
 let scratch: string | undefined;
 let backend: Backend | undefined;

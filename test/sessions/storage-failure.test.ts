@@ -19,8 +19,8 @@ import { createHandlers, invoke } from '../../src/main/bridge/handlers';
 import { AudioFileError } from '../../src/main/engine/file-source';
 import { PreconditionError, StorageError, type Recording } from '../../src/main/sessions/session-service';
 import { audioPathOf } from '../../src/shared/contract-methods';
-import { dataFile, INSTANT_MODEL, readPcmWav } from '../helpers';
-import { canMountTmpfs, fillDisk, mountTmpfs, unmount } from './tmpfs';
+import { dataFile, INSTANT_MODEL, readPcmWav } from '../support/helpers';
+import { canMountTmpfs, fillDisk, mountTmpfs, unmount } from '../support/tmpfs';
 
 const FORMAT = { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false } as const;
 const LIVE = { mode: 'segmented', interim_results: true } as const;

@@ -13,8 +13,8 @@ import type { Session } from '../../src/shared/sessions';
 import { openBackend } from '../../src/main/backend';
 import { DataFolderInUseError, LOCK_FILE, dataFolderOwner, lockDataFolder, type DataFolderLock, type LockHolder } from '../../src/main/storage/data-folder-lock';
 import { MIGRATIONS, runMigrations } from '../../src/main/storage/migrations';
-import { cliNodeFlags, startCliServer, type CliServer } from '../cli-server';
-import { INSTANT_MODEL, dataFile, readPcmWav } from '../helpers';
+import { cliNodeFlags, startCliServer, type CliServer } from '../support/cli-server';
+import { INSTANT_MODEL, dataFile, readPcmWav } from '../support/helpers';
 
 const execFileAsync = promisify(execFile);
 const scratch = () => mkdtempSync(join(tmpdir(), 'utterly-lock-'));
@@ -52,7 +52,7 @@ async function liveProcess(): Promise<ChildProcess> {
 
 /** lock-holder.child.ts in MODE; resolves with the child and its first line of output. */
 async function holderChild(dir: string, mode: string, ...args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const script = fileURLToPath(new URL('./lock-holder.child.ts', import.meta.url));
+  const script = fileURLToPath(new URL('../support/lock-holder.child.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, dir, mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const line = await new Promise<string>((resolve, reject) => {

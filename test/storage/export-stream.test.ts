@@ -13,7 +13,7 @@ import type { ApiResponse } from '../../src/shared/api';
 import { openDatabase } from '../../src/main/storage/database';
 import { exportSessionJson, exportSessionLabels, exportSessionPieces, type ExportFormat } from '../../src/main/storage/export';
 import { SessionStore } from '../../src/main/storage/session-store';
-import { seededRandom } from '../helpers';
+import { seededRandom } from '../support/helpers';
 
 let dir: string;
 let store: SessionStore;

@@ -15,8 +15,8 @@ import type { Session } from '../../src/shared/sessions';
 import { openBackend } from '../../src/main/backend';
 import { quickCheck } from '../../src/main/storage/database';
 import { StorageError } from '../../src/main/sessions/session-service';
-import { cliNodeFlags } from '../cli-server';
-import { seededRandom } from '../helpers';
+import { cliNodeFlags } from '../support/cli-server';
+import { seededRandom } from '../support/helpers';
 
 let scratch: string;
 let healthyDir: string;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBackend, type Backend } from '../../src/main/backend';
 import { cleanText, cleanTitle } from '../../src/main/storage/clean-text';
 import type { Session } from '../../src/shared/sessions';
-import { dataFile, INSTANT_MODEL } from '../helpers';
+import { dataFile, INSTANT_MODEL } from '../support/helpers';
 
 const settings = { mode: 'segmented', interim_results: false } as const;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;

@@ -12,12 +12,12 @@ import {
   type Result,
 } from '../../shared/contract';
 import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
 import { EXPORT_FILES, type ExportFormat, type Session } from '../../shared/sessions';
 import type { AppSettings } from '../../shared/settings';
 import { computeEnvelope, type Envelope } from '../sessions/waveform';
 import { AudioFileError } from '../engine/file-source';
 import { PreconditionError, SessionNotFoundError, type Recording, type SessionService, type SessionServiceEvents } from '../sessions/session-service';
+import { audioMimeOf } from '../../shared/audio-formats';
 
 export type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResults[M]> };
 
@@ -80,18 +80,6 @@ export interface BridgeHost {
   audioUrl(sessionId: string): string;
   desktop?: DesktopDialogs;
 }
-
-export const AUDIO_MIME: Record<string, string> = {
-  '.wav': 'audio/wav',
-  '.mp3': 'audio/mpeg',
-  '.flac': 'audio/flac',
-  '.ogg': 'audio/ogg',
-  '.oga': 'audio/ogg',
-  '.opus': 'audio/ogg',
-  '.m4a': 'audio/mp4',
-  '.aac': 'audio/aac',
-  '.webm': 'audio/webm',
-};
 
 export function createHandlers(service: SessionService, host: BridgeHost): Bridge {
   const envelopes = new EnvelopeCache();
@@ -167,7 +155,7 @@ export function createHandlers(service: SessionService, host: BridgeHost): Bridg
         if (!audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
         // An address that would answer 404 is no answer.
         if (!(await stat(audio_path).then((found) => found.isFile(), () => false))) throw new PreconditionError(`the audio of session "${title}" is missing from the data folder`);
-        return { url: host.audioUrl(id), mime: AUDIO_MIME[extname(audio_path).toLowerCase()] ?? 'application/octet-stream' };
+        return { url: host.audioUrl(id), mime: audioMimeOf(audio_path) };
       },
       chooseAudioFiles: async () => ({ paths: await desktopOnly().chooseAudioFiles() }),
       saveExport: async ({ id, format }) => {

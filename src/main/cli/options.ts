@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeIssues } from '../../shared/api';
 import { ModelConfigFileSchema, type ModelParams } from '../../shared/model-config';
-import { CHUNK_MS_LIMITS, DEFAULT_CHUNK_MS, type SessionSettings } from '../../shared/sessions';
+import { CHUNK_MS_LIMITS, DEFAULT_CHUNK_MS, MAX_FUTURES_LIMITS, POOL_SIZE_LIMITS, type SessionSettings } from '../../shared/sessions';
 import { VadSettingsSchema, type VadSettings } from '../../shared/vad-settings';
 import { defaultPoolSize } from '../engine/pool-size';
 import type { EngineOptions } from '../engine/streaming-context';
@@ -66,7 +66,7 @@ export const ENGINE_OPTIONS = {
 
 export async function engineOptions(values: { 'model-config'?: string; pool?: string; verbose?: boolean }): Promise<EngineOptions> {
   return {
-    poolSize: integerOption('pool', values.pool, defaultPoolSize(), 1, 64),
+    poolSize: integerOption('pool', values.pool, defaultPoolSize(), POOL_SIZE_LIMITS.min, POOL_SIZE_LIMITS.max),
     model: await loadModelConfig(values['model-config']),
     log: values.verbose ? (line) => process.stderr.write(line + '\n') : undefined,
   };
@@ -99,7 +99,7 @@ export function runSettings(values: { mode?: string; interim?: boolean; 'max-fut
   return {
     mode,
     interim_results: values.interim ?? false,
-    max_futures: integerOption('max-futures', values['max-futures'], pool, 1, 256),
+    max_futures: integerOption('max-futures', values['max-futures'], pool, MAX_FUTURES_LIMITS.min, MAX_FUTURES_LIMITS.max),
     chunk_ms: integerOption('chunk-ms', values['chunk-ms'], DEFAULT_CHUNK_MS, CHUNK_MS_LIMITS.min, CHUNK_MS_LIMITS.max),
     vad,
   };

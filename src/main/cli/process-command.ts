@@ -7,6 +7,7 @@ import { probeAudioFile } from '../engine/file-source';
 import { StreamingContext } from '../engine/streaming-context';
 import { ENGINE_OPTIONS, RUN_OPTIONS, engineOptions, parse, positional, runSettings } from './options';
 import { ProgressLine } from './progress';
+import { CHUNK_MS_LIMITS, DEFAULT_CHUNK_MS, MAX_FUTURES_LIMITS, POOL_SIZE_LIMITS } from '../../shared/sessions';
 
 export const PROCESS_HELP = `Usage: npm run --silent cli -- process FILE [options]
 
@@ -20,9 +21,9 @@ Options:
   --model-config FILE      the dummy model's JSON config ({"model": {...}}); default: the
                            shipped resources/model-config.json
   --pool N                 model processes, the global limit of concurrent inferences
-                           (default: cores - 1, at most 4, at least 1: ${defaultPoolSize()} here; 1-64)
-  --max-futures N          inferences this run may have running at once (default: pool size; 1-256)
-  --chunk-ms N             audio fed to the engine per chunk, in ms (default 1000; 1-600000);
+                           (default: cores - 1, at most 4, at least 1: ${defaultPoolSize()} here; ${POOL_SIZE_LIMITS.min}-${POOL_SIZE_LIMITS.max})
+  --max-futures N          inferences this run may have running at once (default: pool size; ${MAX_FUTURES_LIMITS.min}-${MAX_FUTURES_LIMITS.max})
+  --chunk-ms N             audio fed to the engine per chunk, in ms (default ${DEFAULT_CHUNK_MS}; ${CHUNK_MS_LIMITS.min}-${CHUNK_MS_LIMITS.max});
                            in simple mode one chunk is one inference
   --vad JSON               VAD settings, e.g. '{"positive_speech_threshold":0.6}'; keys:
                            positive_speech_threshold, negative_speech_threshold (0-1),

@@ -10,7 +10,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BRIDGE_SOCKET_PATH, UPLOAD_PATH } from '../../shared/contract-methods';
 import type { SessionService } from '../sessions/session-service';
-import { AUDIO_MIME } from '../bridge/handlers';
+import { audioMimeOf } from '../../shared/audio-formats';
 import { checkAccess, isLoopbackHost, queryTokenIsValid, tokenCookie, TOKEN_PARAM, urlHost, type AccessPolicy } from './access';
 import { HttpError, MAX_UPLOAD_BYTES, receiveUpload, sendFileWithRanges, tooLarge } from './files';
 import { OUTGOING_LIMITS, type OutgoingLimits } from './outgoing';
@@ -166,7 +166,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const session = findSession(audio[1]!);
       if (!session) return sendJson(response, 404, { error: `there is no session ${audio[1]}` });
       if (!session.audio_path) return sendJson(response, 404, { error: `session "${session.title}" has no stored audio` });
-      const mime = AUDIO_MIME[extname(session.audio_path).toLowerCase()] ?? 'application/octet-stream';
+      const mime = audioMimeOf(session.audio_path);
       return sendFileWithRanges(request, response, session.audio_path, mime, `the audio of session "${session.title}"`);
     }
     if (url.pathname === UPLOAD_PATH && request.method === 'POST' && options.uploadDir) {

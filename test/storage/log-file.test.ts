@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { openLogFile } from '../src/main/logging/log-file';
+import { openLogFile } from '../../src/main/logging/log-file';
 
 const LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (.*)$/;
 
@@ -54,7 +54,7 @@ describe('openLogFile', () => {
 
   it('loses no line when the process is killed right after writing it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'utterly-log-'));
-    const script = fileURLToPath(new URL('./log-file.child.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../support/log-file.child.ts', import.meta.url));
     const child = spawnSync(process.execPath, ['--import', 'tsx', script, dir, '2000'], { stdio: 'inherit' });
     expect(child.signal).toBe('SIGKILL');
     expect(messages(dir)).toEqual(Array.from({ length: 2000 }, (_, i) => `line ${i}`));

@@ -1,9 +1,9 @@
 // Model processes that die: by the model's own "panic" or killed from outside. Every chunk is
 // still answered, the run completes, and the pool is back to its full size.
 import { describe, expect, it } from 'vitest';
-import { INTERNAL_SERVER_ERROR, type ApiResponse } from '../src/shared/api';
-import type { StreamingContext } from '../src/main/engine/streaming-context';
-import { chunked, encodePcm, engine, INSTANT_MODEL, seededRandom, startMessage } from './helpers';
+import { INTERNAL_SERVER_ERROR, type ApiResponse } from '../../src/shared/api';
+import type { StreamingContext } from '../../src/main/engine/streaming-context';
+import { chunked, encodePcm, engine, INSTANT_MODEL, seededRandom, startMessage } from '../support/helpers';
 
 const s16mono = { channels: 1, sample_rate: 16000, bit_depth: 16, is_float: false };
 const CHUNKS = 200;

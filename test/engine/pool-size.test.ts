@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPoolSize } from '../src/main/engine/pool-size';
+import { defaultPoolSize } from '../../src/main/engine/pool-size';
 
 describe('defaultPoolSize', () => {
   it('leaves a core free, runs at most four and at least one model process', () => {

@@ -1,14 +1,14 @@
 // The process host and the pool, on real processes.
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { forkSpawner, forkWorker, type Spawner } from '../src/main/process/child';
-import { WorkerHost } from '../src/main/process/worker-host';
-import { InferencePool } from '../src/main/engine/inference-pool';
-import { INSTANT_MODEL } from './helpers';
+import { forkSpawner, forkWorker, type Spawner } from '../../src/main/process/child';
+import { WorkerHost } from '../../src/main/process/worker-host';
+import { InferencePool } from '../../src/main/engine/inference-pool';
+import { INSTANT_MODEL } from '../support/helpers';
 
 /** Runs test/late-ready.worker.mjs whatever the kind; remembers every pid. */
 function lateReadySpawner(pids: number[]): Spawner {
-  const path = fileURLToPath(new URL('./late-ready.worker.mjs', import.meta.url));
+  const path = fileURLToPath(new URL('../support/late-ready.worker.mjs', import.meta.url));
   return ({ name, args }) => {
     const child = forkWorker({ path, fromSource: false }, name, args);
     pids.push(child.pid!);

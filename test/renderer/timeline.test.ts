@@ -3,11 +3,11 @@
 // the playhead (the segments under it, zoom around it, the view paging along). The canvas
 // drawing is checked in a browser by test/e2e/player.test.ts and bench/timeline.bench.ts.
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './helpers';
-import { fitLabel, PrefixWidths } from '../src/renderer/src/lib/timeline/labels';
-import { computeLayout, GUTTER_WIDTH, laneAt, laneTop, regionAt, waveformTop } from '../src/renderer/src/lib/timeline/layout';
-import { collectRuns, PixelRuns } from '../src/renderer/src/lib/timeline/pixel-runs';
-import { buildSegmentIndex, candidateRange, segmentAt, segmentsAt, type Lane } from '../src/renderer/src/lib/timeline/segment-index';
+import { seededRandom } from '../support/helpers';
+import { fitLabel, PrefixWidths } from '../../src/renderer/src/lib/timeline/labels';
+import { computeLayout, GUTTER_WIDTH, laneAt, laneTop, regionAt, waveformTop } from '../../src/renderer/src/lib/timeline/layout';
+import { collectRuns, PixelRuns } from '../../src/renderer/src/lib/timeline/pixel-runs';
+import { buildSegmentIndex, candidateRange, segmentAt, segmentsAt, type Lane } from '../../src/renderer/src/lib/timeline/segment-index';
 import {
   chooseMinorStep,
   chooseTickStep,
@@ -15,7 +15,7 @@ import {
   formatClock,
   formatTickLabel,
   tickTimes,
-} from '../src/renderer/src/lib/timeline/ticks';
+} from '../../src/renderer/src/lib/timeline/ticks';
 import {
   clampStart,
   defaultSecondsPerPixel,
@@ -33,9 +33,9 @@ import {
   xToTime,
   zoomAround,
   zoomToward,
-} from '../src/renderer/src/lib/timeline/time-scale';
-import type { SegmentKind, TimelineSegment } from '../src/renderer/src/lib/timeline/types';
-import { buildMaxPyramid, envelopeColumns, rangeMax } from '../src/renderer/src/lib/timeline/waveform-pyramid';
+} from '../../src/renderer/src/lib/timeline/time-scale';
+import type { SegmentKind, TimelineSegment } from '../../src/renderer/src/lib/timeline/types';
+import { buildMaxPyramid, envelopeColumns, rangeMax } from '../../src/renderer/src/lib/timeline/waveform-pyramid';
 
 
 function segment(id: number, start: number, end: number, kind: SegmentKind = 'final', channel = 0): TimelineSegment {

@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startCliServer } from './cli-server';
-import { dataFile, INSTANT_MODEL, readPcmWav } from './helpers';
+import { startCliServer } from '../support/cli-server';
+import { dataFile, INSTANT_MODEL, readPcmWav } from '../support/helpers';
 
 const run = promisify(execFile);
 

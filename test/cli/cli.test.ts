@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { dataFile } from './helpers';
+import { dataFile } from '../support/helpers';
 
 const run = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'utterly-cli-'));

@@ -1,9 +1,9 @@
 // The seed's two tests, ported: random chunking through the simple runner loses nothing, and a
 // model that always fails still lets the runner finish.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiResponse } from '../src/shared/api';
-import type { StreamingContext } from '../src/main/engine/streaming-context';
-import { chunked, encodePcm, engine, INSTANT_MODEL, runBytes, seededRandom, startMessage } from './helpers';
+import type { ApiResponse } from '../../src/shared/api';
+import type { StreamingContext } from '../../src/main/engine/streaming-context';
+import { chunked, encodePcm, engine, INSTANT_MODEL, runBytes, seededRandom, startMessage } from '../support/helpers';
 
 const s16mono = { channels: 1, sample_rate: 16000, bit_depth: 16, is_float: false };
 

@@ -1,11 +1,11 @@
 // Shared by the tests: real engines over real worker processes, and ways to feed them.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ApiResponse, AudioFormat, StartMessage } from '../src/shared/api';
-import { MODEL_DEFAULTS, type ModelParams } from '../src/shared/model-config';
-import { StreamingContext, type EngineOptions, type RunnerMode } from '../src/main/engine/streaming-context';
+import type { ApiResponse, AudioFormat, StartMessage } from '../../src/shared/api';
+import { MODEL_DEFAULTS, type ModelParams } from '../../src/shared/model-config';
+import { StreamingContext, type EngineOptions, type RunnerMode } from '../../src/main/engine/streaming-context';
 
-export const dataFile = (name: string) => fileURLToPath(new URL(`./data/${name}`, import.meta.url));
+export const dataFile = (name: string) => fileURLToPath(new URL(`../data/${name}`, import.meta.url));
 
 /** A model that answers at once and never fails: the engine's behaviour without the model's noise. */
 export const INSTANT_MODEL: ModelParams = { ...MODEL_DEFAULTS, delay: 0, constant_factor: 0, jitter: 0, failure_rate: 0, panic_rate: 0, warmup_penalty: 0 };

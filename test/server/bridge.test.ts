@@ -8,14 +8,14 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { openBackend, type Backend } from '../src/main/backend';
-import type { SessionService } from '../src/main/sessions/session-service';
-import { createHandlers, invoke, safeFilename, subscribePushes, type Bridge, type Handlers } from '../src/main/bridge/handlers';
-import { SUPPORTED_ENCODINGS } from '../src/shared/api';
-import { METHOD_NAMES, audioPathOf, type MethodName, type MethodResults, type Push, type Result } from '../src/shared/contract';
-import { AppSettingsSchema } from '../src/shared/settings';
-import { RUNNER_MODES, SESSION_SOURCES, SESSION_STATUSES, type Session } from '../src/shared/sessions';
-import { chunked, dataFile, INSTANT_MODEL, readPcmWav } from './helpers';
+import { openBackend, type Backend } from '../../src/main/backend';
+import type { SessionService } from '../../src/main/sessions/session-service';
+import { createHandlers, invoke, safeFilename, subscribePushes, type Bridge, type Handlers } from '../../src/main/bridge/handlers';
+import { SUPPORTED_ENCODINGS } from '../../src/shared/api';
+import { METHOD_NAMES, audioPathOf, type MethodName, type MethodResults, type Push, type Result } from '../../src/shared/contract';
+import { AppSettingsSchema } from '../../src/shared/settings';
+import { RUNNER_MODES, SESSION_SOURCES, SESSION_STATUSES, type Session } from '../../src/shared/sessions';
+import { chunked, dataFile, INSTANT_MODEL, readPcmWav } from '../support/helpers';
 
 const ERROR_CODES = ['invalid_argument', 'not_found', 'failed_precondition', 'internal'];
 

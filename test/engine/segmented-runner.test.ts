@@ -1,8 +1,8 @@
 // The segmented runner: events a user of the stream relies on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiResponse } from '../src/shared/api';
-import type { StreamingContext } from '../src/main/engine/streaming-context';
-import { INSTANT_MODEL, chunked, dataFile, engine, finals, readPcmWav, runBytes, startMessage } from './helpers';
+import type { ApiResponse } from '../../src/shared/api';
+import type { StreamingContext } from '../../src/main/engine/streaming-context';
+import { INSTANT_MODEL, chunked, dataFile, engine, finals, readPcmWav, runBytes, startMessage } from '../support/helpers';
 
 type Segment = Extract<ApiResponse, { type: 'segment' }>;
 

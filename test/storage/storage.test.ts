@@ -8,15 +8,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiResponse } from '../src/shared/api';
-import type { SessionSettings, SessionStatus } from '../src/shared/sessions';
-import { defaultDataDir, prepareDataDir } from '../src/main/storage/data-dir';
-import { openDatabase } from '../src/main/storage/database';
-import { EventWriter } from '../src/main/storage/event-writer';
-import { exportSessionJson, exportSessionLabels } from '../src/main/storage/export';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, runMigrations, type Migration } from '../src/main/storage/migrations';
-import { searchTextOf } from '../src/shared/search';
-import { SessionStore, type NewSession } from '../src/main/storage/session-store';
+import type { ApiResponse } from '../../src/shared/api';
+import type { SessionSettings, SessionStatus } from '../../src/shared/sessions';
+import { defaultDataDir, prepareDataDir } from '../../src/main/storage/data-dir';
+import { openDatabase } from '../../src/main/storage/database';
+import { EventWriter } from '../../src/main/storage/event-writer';
+import { exportSessionJson, exportSessionLabels } from '../../src/main/storage/export';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, runMigrations, type Migration } from '../../src/main/storage/migrations';
+import { searchTextOf } from '../../src/shared/search';
+import { SessionStore, type NewSession } from '../../src/main/storage/session-store';
 
 const SEGMENTED: SessionSettings = { mode: 'segmented', interim_results: true };
 const SIMPLE: SessionSettings = { mode: 'simple', interim_results: false };
@@ -195,7 +195,7 @@ describe('migrations', () => {
   });
 
   it('loads the native binding it is given', () => {
-    const nodeBuild = fileURLToPath(new URL('../node_modules/better-sqlite3/build/Release/better_sqlite3.node', import.meta.url));
+    const nodeBuild = fileURLToPath(new URL('../../node_modules/better-sqlite3/build/Release/better_sqlite3.node', import.meta.url));
     const db = openDatabase(dbPath(), { nativeBinding: nodeBuild });
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     db.close();
@@ -424,7 +424,7 @@ describe('events', () => {
 });
 
 describe('exports', () => {
-  it('exports the session, its events as stored and the summary as JSON', () => {
+  it('exports the session, its events as stored (times to the millisecond) and the summary as JSON', () => {
     const store = openStore();
     const format = { channels: 3, sample_rate: 16000, bit_depth: 16, is_float: false };
     const session = store.updateSession(store.createSession(newSession({ format })).id, { status: 'done', duration: 12400, finished_at: new Date().toISOString() });
@@ -432,8 +432,13 @@ describe('exports', () => {
     const exported = exportSessionJson(store, session.id);
     const { id, title, source, status, settings, created_at, finished_at, duration } = session;
     expect(JSON.stringify(exported.session)).toBe(JSON.stringify({ id, title, source, status, format, settings, created_at, finished_at, duration }));
-    expect(JSON.stringify(exported.events)).toBe(JSON.stringify(EVERY_KIND));
-    expect(exported.summary).toEqual(store.summary(session.id));
+    const toMs = (seconds: number) => Math.round(seconds * 1000) / 1000;
+    const rounded = EVERY_KIND.map((event) =>
+      Object.fromEntries(Object.entries(event).map(([key, value]) => [key, ['time', 'start_time', 'end_time'].includes(key) ? toMs(value as number) : value])),
+    );
+    expect(JSON.stringify(exported.events)).toBe(JSON.stringify(rounded));
+    const summary = store.summary(session.id);
+    expect(exported.summary).toEqual({ ...summary, speech_time: toMs(summary.speech_time) });
     expect(Object.keys(exported)).toEqual(['session', 'events', 'summary']);
     expect(JSON.parse(JSON.stringify(exported))).toEqual(exported);
     expect(() => exportSessionJson(store, 'nope')).toThrow('No session nope');
@@ -443,10 +448,12 @@ describe('exports', () => {
     const store = openStore();
     const segmented = store.createSession(newSession());
     store.appendEvents(segmented.id, EVERY_KIND, 0);
+    // Channels numbered as in the UI, times to the millisecond, a failure with times marked.
     expect(exportSessionLabels(store, segmented.id)).toBe(
-      '2.016000\t4.224000\tchannel 0: count 35328\n' +
-        '0.000000\t1.000000\tchannel 0: count 16000\n' +
-        '0.333333\t12345.678901\tchannel 1: count 1099511627776\n',
+      '2.016\t4.224\tchannel 1: count 35328\n' +
+        '2.100\t3.250\tchannel 2: FAILED: Internal server error\n' +
+        '0.000\t1.000\tchannel 1: count 16000\n' +
+        '0.333\t12345.679\tchannel 2: count 1099511627776\n',
     );
 
     const simple = store.createSession(newSession({ settings: SIMPLE }));
@@ -454,7 +461,7 @@ describe('exports', () => {
       { channel: 0, type: 'segment', start_time: 0, end_time: 1, count: 16000 },
       { channel: 0, type: 'segment', start_time: 1, end_time: 2, count: 16000 },
     ], 0);
-    expect(exportSessionLabels(store, simple.id).split('\n')).toEqual(['0.000000\t1.000000\tchannel 0: count 16000', '1.000000\t2.000000\tchannel 0: count 16000', '']);
+    expect(exportSessionLabels(store, simple.id).split('\n')).toEqual(['0.000\t1.000\tchannel 1: count 16000', '1.000\t2.000\tchannel 1: count 16000', '']);
     expect(exportSessionLabels(store, store.createSession(newSession()).id)).toBe('');
   });
 });
@@ -479,7 +486,7 @@ describe('data folder', () => {
 });
 
 describe('Electron build of better-sqlite3', () => {
-  const script = fileURLToPath(new URL('../scripts/build-electron-sqlite.mjs', import.meta.url));
+  const script = fileURLToPath(new URL('../../scripts/build-electron-sqlite.mjs', import.meta.url));
   const skipLine = 'utterly: no Electron binary here; skipping the Electron build of better-sqlite3 (npm test does not need it)\n';
 
   it('is skipped, in one line, where the Electron binary is missing', () => {

@@ -4,7 +4,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { dataFile } from '../helpers';
+import { dataFile } from './helpers';
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 // Bad input is refused with a message naming what was wrong, and nothing else changes.
 import { describe, expect, it } from 'vitest';
-import { describeIssues, RequestMessageSchema, StartMessageSchema } from '../src/shared/api';
-import { ModelConfigFileSchema } from '../src/shared/model-config';
+import { describeIssues, RequestMessageSchema, StartMessageSchema } from '../../src/shared/api';
+import { ModelConfigFileSchema } from '../../src/shared/model-config';
 
 const good = { request: 'start', format: { channels: 2, sample_rate: 44100, bit_depth: 16, is_float: false } };
 

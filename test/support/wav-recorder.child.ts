@@ -2,7 +2,7 @@
 // `patternByte` through a WavRecorder, in chunks of varying size every few milliseconds, and
 // prints `<Date.now()> <bytes written so far>` after each append.
 // Arguments: the file, and optionally the recorder's riffLimitBytes (a small one makes it RF64).
-import { WavRecorder } from '../src/main/storage/wav-recorder';
+import { WavRecorder } from '../../src/main/storage/wav-recorder';
 import { KILL_TEST_FORMAT, patternBytes } from './wav-pattern';
 
 const riffLimitBytes = process.argv[3] === undefined ? undefined : Number(process.argv[3]);

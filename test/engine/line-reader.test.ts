@@ -1,7 +1,7 @@
 // A child's log output in chunks cut anywhere, even inside a character, comes out as whole lines.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { lineReader, readLines } from '../src/main/process/line-reader';
+import { lineReader, readLines } from '../../src/main/process/line-reader';
 
 function readAll(chunks: Buffer[]): string[] {
   const lines: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './helpers';
+import { seededRandom } from '../support/helpers';
 import pkg from '@alexanderolsen/libsamplerate-js';
-import { createResampler } from '../src/main/engine/resampler';
+import { createResampler } from '../../src/main/engine/resampler';
 
 const { create, ConverterType } = pkg;
 

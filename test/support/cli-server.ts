@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 
 /** The Node flags `npm run cli` starts the command line with. */
 export function cliNodeFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+  const { scripts } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
   const match = /node ((?:--\S+ )*)out\/node\/cli\.js/.exec(scripts['cli']!);
   return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
 }

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openBackend } from '../src/main/backend';
-import type { Session } from '../src/shared/sessions';
-import { INSTANT_MODEL, dataFile } from './helpers';
+import { openBackend } from '../../src/main/backend';
+import type { Session } from '../../src/shared/sessions';
+import { INSTANT_MODEL, dataFile } from '../support/helpers';
 
 const run = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), 'utterly-cli-sessions-'));

@@ -1,9 +1,9 @@
 // PCM bytes -> channels, for every encoding, with chunks cut anywhere.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SUPPORTED_ENCODINGS, type AudioFormat } from '../src/shared/api';
-import { PcmDecoder } from '../src/main/engine/pcm';
-import { encodePcm } from './helpers';
+import { SUPPORTED_ENCODINGS, type AudioFormat } from '../../src/shared/api';
+import { PcmDecoder } from '../../src/main/engine/pcm';
+import { encodePcm } from '../support/helpers';
 
 const resolution: Record<string, number> = { '8': 1 / 128, '16': 1 / 32768, '24': 1 / 8388608, '32': 1 / 2147483648 };
 

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AudioFormat } from '../src/shared/api';
-import { repairWav, WavRecorder } from '../src/main/storage/wav-recorder';
-import { seededRandom } from './helpers';
-import { KILL_TEST_FORMAT, patternBytes } from './wav-pattern';
+import type { AudioFormat } from '../../src/shared/api';
+import { repairWav, WavRecorder } from '../../src/main/storage/wav-recorder';
+import { seededRandom } from '../support/helpers';
+import { KILL_TEST_FORMAT, patternBytes } from '../support/wav-pattern';
 
 interface ParsedWav {
   form: 'RIFF' | 'RF64';
@@ -606,7 +606,7 @@ describe('a recording process killed with SIGKILL', () => {
    * `killWhen` to say so, then kills it with SIGKILL; returns its reports and when it was killed.
    */
   async function recordAndKill(path: string, riffLimitBytes: number | undefined, killWhen: (reports: Report[]) => boolean): Promise<{ reports: Report[]; killedAt: number }> {
-    const script = fileURLToPath(new URL('./wav-recorder.child.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../support/wav-recorder.child.ts', import.meta.url));
     const args = ['--import', 'tsx', script, path, ...(riffLimitBytes === undefined ? [] : [String(riffLimitBytes)])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const reports: Report[] = [];

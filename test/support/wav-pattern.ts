@@ -1,5 +1,5 @@
 // Deterministic audio bytes for the WAV tests, shared with the child process they kill.
-import type { AudioFormat } from '../src/shared/api';
+import type { AudioFormat } from '../../src/shared/api';
 
 /** 24-bit stereo: 6-byte frames, so that chunks end inside samples and frames. */
 export const KILL_TEST_FORMAT: AudioFormat = { channels: 2, sample_rate: 48000, bit_depth: 24, is_float: false };
