@@ -142,14 +142,25 @@ export interface ImportProgress {
   total_seconds?: number;
 }
 
+/** A stopped recording waiting for its last results: what the engine still has to answer. */
+export interface RecordingFinishing {
+  session_id: string;
+  /**
+   * Inferences of the recording queued or running in the engine, each a result still to come.
+   * The speech in progress at Stop becomes one more once the VAD has seen its end.
+   */
+  results_to_come: number;
+}
+
 /**
  * What the back end pushes, unasked. The desktop window is sent every push. A client of the
- * server's bridge socket is sent every `session`, `progress` and `deleted` push, and the `event`
+ * server's bridge socket is sent every `session`, `progress`, `finishing` and `deleted` push, and the `event`
  * pushes of the sessions it watches: those it started, imported or re-ran, or whose events it
  * read (getEvents), since it connected.
  */
 export type Push =
   | { kind: 'event'; session_id: string; event: ApiResponse }
   | { kind: 'progress'; progress: ImportProgress }
+  | { kind: 'finishing'; finishing: RecordingFinishing }
   | { kind: 'session'; session: Session }
   | { kind: 'deleted'; id: string };

@@ -43,6 +43,22 @@ export const SessionSettingsSchema = z
   .strict();
 export type SessionSettings = z.infer<typeof SessionSettingsSchema>;
 
+/**
+ * An imported file's own format, as its header and decoder tell it when it is processed: the
+ * container (src/shared/audio-formats.ts), the codec where the header names one (PCM as e.g.
+ * `pcm_s24le`), the channels and sample rate of the file itself, its bit depth where the
+ * samples have one (PCM; null for lossy codecs such as MP3) and its size in bytes. `format` is
+ * what it decodes to (32-bit float).
+ */
+export interface SourceFormat {
+  container: string;
+  codec?: string;
+  channels: number;
+  sample_rate: number;
+  bit_depth: number | null;
+  bytes: number;
+}
+
 export interface Session {
   id: string;
   title: string;
@@ -50,6 +66,8 @@ export interface Session {
   /** The imported file's name, for file sessions. */
   original_name: string | null;
   format: AudioFormat | null;
+  /** An imported file's own format (null for recordings, streams, and files not yet processed or imported before it was kept). */
+  source_format: SourceFormat | null;
   settings: SessionSettings;
   status: SessionStatus;
   /** ISO 8601. */
@@ -73,7 +91,7 @@ export interface SessionSummary {
 
 /** The JSON export: one object, the events in order in the wire format. */
 export interface SessionExport {
-  session: Pick<Session, 'id' | 'title' | 'source' | 'status' | 'format' | 'settings' | 'created_at' | 'finished_at' | 'duration'>;
+  session: Pick<Session, 'id' | 'title' | 'source' | 'status' | 'format' | 'source_format' | 'settings' | 'created_at' | 'finished_at' | 'duration'>;
   events: ApiResponse[];
   summary: SessionSummary;
 }

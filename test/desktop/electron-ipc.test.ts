@@ -29,6 +29,7 @@ const session = (id: string): Session => ({
   source: 'mic',
   original_name: null,
   format: { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false },
+  source_format: null,
   settings: { mode: 'segmented', interim_results: true },
   status: 'recording',
   created_at: '2024-05-01T10:00:00.000Z',

@@ -1,7 +1,8 @@
 // Settings and imports in Chromium against `cli -- serve`: a model setting changed in the UI
 // shows on the next import; settings changed again and again while an import and a recording
-// run lose nothing; simple mode from the microphone finishes within about 2 s of Stop; an
-// import's bar and Cancel survive a reload; SRT and WebVTT exports download and parse.
+// run lose nothing; simple mode from the microphone finishes within about 2 s of Stop; while a
+// recording finishes, the button says how many results are still to come; an import's bar and
+// Cancel survive a reload; SRT and WebVTT exports download and parse.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,6 +130,21 @@ describe.skipIf(!hasChromium)('settings and imports in Chromium', () => {
     expect(segments.length).toBeLessThanOrEqual(Math.ceil(session!.duration!) + 1);
     for (const segment of segments.slice(0, -1)) expect(segment.end_time - segment.start_time).toBeCloseTo(1, 2);
     await page.locator('section.record').getByLabel('Mode').selectOption('segmented');
+  }, 60_000);
+
+  it('after Stop, the Record button says how many results are still to come', async () => {
+    const { page } = harness;
+    // A model slower than the audio: each 1-s chunk takes 2 s to answer, so results wait at Stop.
+    await saveSettings({ 'Delay (s)': '2' });
+    await page.locator('section.record').getByLabel('Mode').selectOption('simple');
+    await page.getByRole('button', { name: 'Record', exact: true }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).waitFor();
+    await page.waitForTimeout(3_000);
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await page.getByRole('button', { name: /^Finishing… \d+ results? to come$/ }).waitFor({ timeout: 5_000 });
+    await page.getByRole('button', { name: 'Record', exact: true }).waitFor({ timeout: 30_000 });
+    await page.locator('section.record').getByLabel('Mode').selectOption('segmented');
+    await saveSettings({ 'Delay (s)': '0.02' });
   }, 60_000);
 
   it("an import's progress bar survives a reload and can still be cancelled", async () => {

@@ -26,6 +26,10 @@ const SessionShape = z
     source: z.enum(SESSION_SOURCES),
     original_name: z.string().nullable(),
     format: z.object({ channels: z.number().int(), sample_rate: z.number().int(), bit_depth: z.number().int(), is_float: z.boolean() }).strict().nullable(),
+    source_format: z
+      .object({ container: z.string(), codec: z.string().optional(), channels: z.number().int(), sample_rate: z.number().int(), bit_depth: z.number().int().nullable(), bytes: z.number().int() })
+      .strict()
+      .nullable(),
     settings: z.object({ mode: z.enum(RUNNER_MODES), interim_results: z.boolean() }).loose(),
     status: z.enum(SESSION_STATUSES),
     created_at: z.iso.datetime(),

@@ -89,7 +89,7 @@ describe('migrations', () => {
     const columns = (table: string) => (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
     expect(columns('sessions')).toEqual([
       'id', 'title', 'source', 'original_name', 'format', 'settings', 'status', 'created_at',
-      'finished_at', 'duration', 'audio_path', 'error', 'rerun_of', 'search_text',
+      'finished_at', 'duration', 'audio_path', 'error', 'rerun_of', 'search_text', 'source_format',
     ]);
     expect(columns('events')).toEqual([
       'session_id', 'seq', 'channel', 'type', 'start_time', 'end_time', 'time', 'is_final', 'output', 'message',
@@ -140,10 +140,13 @@ describe('migrations', () => {
 
       expect(store.getSession('a')).toEqual({
         id: 'a', title: 'Morning Standup', source: 'mic', original_name: null,
-        format: { channels: 1, sample_rate: 48000, bit_depth: 32, is_float: true }, settings: SEGMENTED,
+        format: { channels: 1, sample_rate: 48000, bit_depth: 32, is_float: true }, source_format: null, settings: SEGMENTED,
         status: 'done', created_at: '2025-01-01T09:00:00.000Z', finished_at: '2025-01-01T09:15:00.000Z',
         duration: 900, audio_path: '/audio/a.wav', error: null, rerun_of: null,
       });
+      expect(store.getSession('b')!.source_format).toBeNull();
+      // Sessions from before the file's own format was kept export it as null.
+      expect(exportSessionJson(store, 'b').session.source_format).toBeNull();
       expect(store.listSessions().sessions.map((s) => s.id)).toEqual(['b', 'a']);
       // Rows from before search existed are searchable.
       expect(store.listSessions({ query: 'standup' }).sessions.map((s) => s.id)).toEqual(['a']);
@@ -210,7 +213,7 @@ describe('sessions', () => {
     const created = store.createSession(newSession({ title: 'Call', source: 'api', format, audio_path: '/a.wav' }));
     expect(created).toEqual({
       id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
-      title: 'Call', source: 'api', original_name: null, format, settings: SEGMENTED, status: 'recording',
+      title: 'Call', source: 'api', original_name: null, format, source_format: null, settings: SEGMENTED, status: 'recording',
       created_at: expect.any(String), finished_at: null, duration: null, audio_path: '/a.wav', error: null, rerun_of: null,
     });
     expect(new Date(created.created_at).toISOString()).toBe(created.created_at);
@@ -221,6 +224,10 @@ describe('sessions', () => {
     expect(failed).toEqual({ ...created, status: 'failed', error: 'boom', duration: 1.25, finished_at: '2025-01-01T00:00:00.000Z' });
     // Undefined keeps a field, null clears it.
     expect(store.updateSession(created.id, { error: null, title: undefined, format: null })).toEqual({ ...failed, error: null, format: null });
+    const source_format = { container: 'wav', codec: 'pcm_s24le', channels: 2, sample_rate: 48000, bit_depth: 24, bytes: 1234 };
+    expect(store.updateSession(created.id, { source_format })).toEqual({ ...failed, error: null, format: null, source_format });
+    expect(store.getSession(created.id)!.source_format).toEqual(source_format);
+    expect(store.updateSession(created.id, { source_format: null }).source_format).toBeNull();
     expect(() => store.updateSession('nope', { status: 'done' })).toThrow('No session nope');
   });
 
@@ -431,7 +438,7 @@ describe('exports', () => {
     store.appendEvents(session.id, EVERY_KIND, 0);
     const exported = exportSessionJson(store, session.id);
     const { id, title, source, status, settings, created_at, finished_at, duration } = session;
-    expect(JSON.stringify(exported.session)).toBe(JSON.stringify({ id, title, source, status, format, settings, created_at, finished_at, duration }));
+    expect(JSON.stringify(exported.session)).toBe(JSON.stringify({ id, title, source, status, format, source_format: null, settings, created_at, finished_at, duration }));
     const toMs = (seconds: number) => Math.round(seconds * 1000) / 1000;
     const rounded = EVERY_KIND.map((event) =>
       Object.fromEntries(Object.entries(event).map(([key, value]) => [key, ['time', 'start_time', 'end_time'].includes(key) ? toMs(value as number) : value])),

@@ -292,14 +292,17 @@ export function subscribePushes(service: SessionService, send: (push: Push) => v
   const offer = (push: Push) => wants(push) && send(push);
   const onEvent = (...[session_id, event]: SessionServiceEvents['event']) => offer({ kind: 'event', session_id, event });
   const onProgress = (...[progress]: SessionServiceEvents['progress']) => offer({ kind: 'progress', progress });
+  const onFinishing = (...[finishing]: SessionServiceEvents['finishing']) => offer({ kind: 'finishing', finishing });
   const onChanged = (...[change]: SessionServiceEvents['changed']) =>
     offer('deleted' in change ? { kind: 'deleted', id: change.id } : { kind: 'session', session: change });
   service.on('event', onEvent);
   service.on('progress', onProgress);
+  service.on('finishing', onFinishing);
   service.on('changed', onChanged);
   return () => {
     service.off('event', onEvent);
     service.off('progress', onProgress);
+    service.off('finishing', onFinishing);
     service.off('changed', onChanged);
   };
 }

@@ -1,7 +1,8 @@
 // A file through the engine: decoded as a stream, cut into chunks of a fixed length, fed with
 // backpressure, stopped once every result is out.
 import { describeIssues, StartMessageSchema, type ApiResponse, type AudioFormat } from '../../shared/api';
-import { decodeAudioFile, probeAudioFile, type DecodedChunk } from './file-source';
+import { decodeAudioFile, describeAudioFile, probeAudioFile, type DecodedChunk } from './file-source';
+import type { SourceFormat } from '../../shared/sessions';
 import type { RunnerMode, StreamingContext } from './streaming-context';
 
 export interface FileJobOptions {
@@ -19,8 +20,8 @@ export interface FileJobOptions {
    * and every 250 ms while the last results are waited for.
    */
   onProgress?: (fraction: number, processedSeconds: number, totalSeconds: number) => void;
-  /** The format the file decodes to, once known. */
-  onStart?: (format: AudioFormat) => void;
+  /** The format the file decodes to, once known, and the file's own format. */
+  onStart?: (format: AudioFormat, source: SourceFormat) => void;
   /** Seconds of audio given to the engine so far. */
   onFed?: (seconds: number) => void;
   signal?: AbortSignal;
@@ -41,7 +42,7 @@ export async function runFile(context: StreamingContext, path: string, options: 
   });
   if (!start.success) throw new Error(`cannot process ${path}: ${describeIssues(start.error)}`);
 
-  options.onStart?.(start.data.format);
+  if (options.onStart) options.onStart(start.data.format, await describeAudioFile(path, { channels: channelData.length, sampleRate }));
   const stream = await context.openStream({ mode: options.mode, start: start.data, maxFutures: options.maxFutures }, emit);
   let fed = 0;
   let decoded = 0;

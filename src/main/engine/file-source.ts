@@ -17,9 +17,10 @@ import decode from 'audio-decode';
 import audioType from 'audio-type';
 import { mp3Channels } from './mp3-probe';
 import { Mp4LayoutError, planMp4, type Mp4Plan } from './mp4-layout';
-import { PcmHeaderError, readPcmFrames, readPcmLayout } from './wav-source';
+import { PcmHeaderError, readPcmFrames, readPcmLayout, type SampleEncoding } from './wav-source';
 import { errorCode, errorMessage } from '../../shared/errors';
 import { isDecodableContainer, type AudioContainer } from '../../shared/audio-formats';
+import type { SourceFormat } from '../../shared/sessions';
 
 
 /** Bytes read from the file at a time for a decoder. */
@@ -119,6 +120,36 @@ export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
   if (!format) throw new AudioFileError(path, 'not a recognised audio format');
   if (!isDecodableContainer(format)) throw new AudioFileError(path, `${format} files are not supported`);
   return { format, bytes };
+}
+
+/** Bits per sample of each PCM encoding (μ-law and A-law: 8 bits a sample). */
+const ENCODING_BITS: Record<SampleEncoding, number> = {
+  u8: 8, s8: 8, s16le: 16, s16be: 16, s24le: 24, s24be: 24, s32le: 32, s32be: 32,
+  f32le: 32, f32be: 32, f64le: 64, f64be: 64, ulaw: 8, alaw: 8,
+};
+
+/**
+ * A file's own format: the container and size from the probe, and for PCM in WAV or AIFF the
+ * header's codec, channels, sample rate and bit depth. For other codecs the channels and sample
+ * rate are those the decoder gave (`decoded`: its first chunk, which is the file's own: no
+ * decoder here resamples) and there is no bit depth. A header that cannot be read leaves the
+ * decoded shape.
+ */
+export async function describeAudioFile(path: string, decoded: { channels: number; sampleRate: number }): Promise<SourceFormat> {
+  const { format, bytes } = await probeAudioFile(path);
+  const described: SourceFormat = { container: format, channels: decoded.channels, sample_rate: decoded.sampleRate, bit_depth: null, bytes };
+  if (format === 'mp3') return { ...described, codec: 'mp3' };
+  if (format !== 'wav' && format !== 'aiff') return described;
+  const { file } = await openRegularFile(path);
+  try {
+    const layout = await readPcmLayout(file, bytes);
+    if (!('encoding' in layout)) return { ...described, codec: layout.codec };
+    return { ...described, codec: `pcm_${layout.encoding}`, channels: layout.channels, sample_rate: layout.sampleRate, bit_depth: ENCODING_BITS[layout.encoding] };
+  } catch {
+    return described;
+  } finally {
+    await file.close();
+  }
 }
 
 /**

@@ -212,6 +212,11 @@ export class AudioStream {
     return this.lanes.length === 0 ? 0 : toSeconds(Math.min(...this.lanes.map((lane) => lane.processed())));
   }
 
+  /** Inferences of this stream queued or running in the pool: results still to come. */
+  resultsToCome(): number {
+    return this.client.outstanding;
+  }
+
   /** Drops whatever is waiting; results already emitted stay emitted, no more follow. */
   async abort(): Promise<void> {
     this.ended = true;

@@ -12,7 +12,7 @@ import { rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ApiResponse, AudioFormat, StartMessage } from '../../shared/api';
-import type { ImportProgress } from '../../shared/contract';
+import type { ImportProgress, RecordingFinishing } from '../../shared/contract';
 import { DEFAULT_CHUNK_MS, type Session, type SessionExport, type SessionSettings, type SessionSource } from '../../shared/sessions';
 import { VAD_DEFAULTS } from '../../shared/vad-settings';
 import { runFile } from '../engine/file-job';
@@ -28,6 +28,8 @@ export interface SessionServiceEvents {
   /** An engine event of a session, as it is stored. */
   event: [sessionId: string, event: ApiResponse];
   progress: [ImportProgress];
+  /** A stopped recording waits for its last results: how many are still to come, when that changes. */
+  finishing: [RecordingFinishing];
   /** A session was created, changed state, renamed or deleted. */
   changed: [Session | { id: string; deleted: true }];
   /** A problem with the data folder the person should know of (a damaged database), once each. */
@@ -71,6 +73,9 @@ export class SessionNotFoundError extends Error {
 
 type FinishRecording = (status: 'done' | 'interrupted' | 'failed', reason?: string, storageFailure?: boolean) => Promise<Session>;
 
+/** How often a stopped recording's results still to come are looked at (reported when the count changes). */
+const FINISHING_REPORT_MS = 250;
+
 /** A live stream being recorded: the microphone, or a client of the streaming API. */
 export class Recording {
   private writes: Promise<void> = Promise.resolve();
@@ -93,6 +98,8 @@ export class Recording {
     private readonly finishWith: FinishRecording,
     /** Cuts the audio into chunks of the session's duration before the engine (simple mode from the microphone). */
     private readonly chunker?: ByteChunker,
+    /** After Stop, while the last results are waited for: how many are still to come, when that changes. */
+    private readonly onFinishing?: (resultsToCome: number) => void,
   ) {}
 
   /**
@@ -152,6 +159,7 @@ export class Recording {
   }
 
   private async end(): Promise<Session> {
+    const ticker = this.reportFinishing();
     try {
       this.flushChunker();
       await this.writes;
@@ -159,8 +167,22 @@ export class Recording {
     } catch (error) {
       // The audio is on disk whatever went wrong: the session ends, it does not stay "recording".
       return this.finishWith('failed', (error as Error).message);
+    } finally {
+      clearInterval(ticker);
     }
     return this.finishWith('done');
+  }
+
+  /** Reports the results still to come at once, then every 250 ms when the count has changed. */
+  private reportFinishing(): NodeJS.Timeout | undefined {
+    const report = this.onFinishing;
+    if (!report) return undefined;
+    let last = this.stream.resultsToCome();
+    report(last);
+    return setInterval(() => {
+      const now = this.stream.resultsToCome();
+      if (now !== last) report((last = now));
+    }, FINISHING_REPORT_MS);
   }
 
   private async endInterrupted(reason: string): Promise<Session> {
@@ -459,7 +481,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       const finished = this.finish(session.id, status, reason, frames / input.format.sample_rate);
       if (storageFailure) created.reportFailed(finished);
       return finished;
-    }, chunker);
+    }, chunker, (results_to_come) => this.emit('finishing', { session_id: session.id, results_to_come }));
     recording = created;
     this.recordings.add(created);
     if (earlyFailure) void created.fail(earlyFailure.error, 'the events could not be stored');
@@ -659,9 +681,9 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
           maxFutures: session.settings.max_futures,
           chunkMs: session.settings.chunk_ms,
           signal: controller.signal,
-          onStart: (format) => {
+          onStart: (format, source_format) => {
             try {
-              this.store.updateSession(session.id, { format });
+              this.store.updateSession(session.id, { format, source_format });
             } catch (error) {
               sink.fail(error);
             }
@@ -848,6 +870,7 @@ function placeholderSession(id: string): Session {
     source: 'file',
     original_name: null,
     format: null,
+    source_format: null,
     settings: { mode: 'segmented', interim_results: false },
     status: 'failed',
     created_at: new Date().toISOString(),

@@ -170,8 +170,8 @@ export async function* exportSessionPieces(
 }
 
 function exportedSession(session: Session): SessionExport['session'] {
-  const { id, title, source, status, format, settings, created_at, finished_at, duration } = session;
-  return { id, title, source, status, format, settings, created_at, finished_at, duration };
+  const { id, title, source, status, format, source_format, settings, created_at, finished_at, duration } = session;
+  return { id, title, source, status, format, source_format, settings, created_at, finished_at, duration };
 }
 
 /** Pretty-printed JSON placed `depth` levels (of two spaces) deep. */

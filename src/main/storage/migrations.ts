@@ -85,6 +85,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: "an imported file's own format",
+    up(db) {
+      db.exec(`
+        -- What the file itself is (container, codec, channels, sample rate, bit depth, bytes), as
+        -- JSON; format stays what it decodes to. Null for recordings, streams and older imports.
+        ALTER TABLE sessions ADD COLUMN source_format TEXT CHECK (source_format IS NULL OR json_valid(source_format));
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

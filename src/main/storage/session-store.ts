@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ApiResponse, AudioFormat } from '../../shared/api';
-import type { Session, SessionSettings, SessionSource, SessionStatus, SessionSummary } from '../../shared/sessions';
+import type { Session, SessionSettings, SourceFormat, SessionSource, SessionStatus, SessionSummary } from '../../shared/sessions';
 import { cleanText, cleanTitle } from './clean-text';
 import type { Database } from './database';
 import { EVENT_COLUMNS, eventFromRow, eventToRow, type EventRow } from './event-rows';
@@ -13,6 +13,7 @@ export interface NewSession {
   source: SessionSource;
   original_name?: string | null;
   format?: AudioFormat | null;
+  source_format?: SourceFormat | null;
   settings: SessionSettings;
   status: SessionStatus;
   audio_path?: string | null;
@@ -20,7 +21,7 @@ export interface NewSession {
 }
 
 export type SessionPatch = Partial<
-  Pick<Session, 'status' | 'finished_at' | 'duration' | 'error' | 'audio_path' | 'format' | 'title' | 'original_name' | 'rerun_of'>
+  Pick<Session, 'status' | 'finished_at' | 'duration' | 'error' | 'audio_path' | 'format' | 'source_format' | 'title' | 'original_name' | 'rerun_of'>
 >;
 
 export interface ListSessionsOptions {
@@ -34,15 +35,16 @@ export interface ListSessionsOptions {
 /** A row of eventPage: the event's seq, then its EventRow. */
 export type EventPageRow = [seq: number, ...EventRow];
 
-/** How sessions are stored: as Session, with format and settings as JSON text. */
-interface SessionRow extends Omit<Session, 'format' | 'settings'> {
+/** How sessions are stored: as Session, with format, source_format and settings as JSON text. */
+interface SessionRow extends Omit<Session, 'format' | 'source_format' | 'settings'> {
   format: string | null;
+  source_format: string | null;
   settings: string;
 }
 
 // In the key order of Session, so rows become Sessions with the same order.
 const SESSION_COLUMNS =
-  'id, title, source, original_name, format, settings, status, created_at, finished_at, duration, audio_path, error, rerun_of';
+  'id, title, source, original_name, format, source_format, settings, status, created_at, finished_at, duration, audio_path, error, rerun_of';
 
 // Newest first; rowid (insertion order) breaks ties between sessions created in the same millisecond.
 const NEWEST_FIRST = 'ORDER BY created_at DESC, rowid DESC';
@@ -56,6 +58,7 @@ function sessionFromRow(row: SessionRow): Session {
     title: cleanTitle(row.title),
     original_name: row.original_name === null ? null : cleanText(row.original_name),
     format: row.format === null ? null : (JSON.parse(row.format) as AudioFormat),
+    source_format: row.source_format === null ? null : (JSON.parse(row.source_format) as SourceFormat),
     settings: JSON.parse(row.settings) as SessionSettings,
   };
 }
@@ -80,14 +83,14 @@ export class SessionStore {
 
   constructor(private readonly db: Database) {
     this.insertSession = db.prepare(`
-      INSERT INTO sessions (id, title, source, original_name, format, settings, status, created_at, audio_path, rerun_of, search_text)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO sessions (id, title, source, original_name, format, source_format, settings, status, created_at, audio_path, rerun_of, search_text)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       RETURNING ${SESSION_COLUMNS}`);
     this.selectSession = db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`);
     this.updateSessionRow = db.prepare(`
       UPDATE sessions
       SET title = ?, original_name = ?, status = ?, finished_at = ?, duration = ?, error = ?, audio_path = ?, format = ?,
-          rerun_of = ?, search_text = ?
+          source_format = ?, rerun_of = ?, search_text = ?
       WHERE id = ?`);
     this.deleteSessionRow = db.prepare(`DELETE FROM sessions WHERE id = ? RETURNING ${SESSION_COLUMNS}`);
     this.interruptUnfinished = db.prepare(`
@@ -136,6 +139,7 @@ export class SessionStore {
       input.source,
       originalName,
       input.format ? JSON.stringify(input.format) : null,
+      input.source_format ? JSON.stringify(input.source_format) : null,
       JSON.stringify(input.settings),
       input.status,
       new Date().toISOString(),
@@ -160,6 +164,7 @@ export class SessionStore {
     const rawName = next('original_name') as string | null;
     const originalName = rawName === null ? null : cleanText(rawName);
     const format = next('format') as AudioFormat | null;
+    const sourceFormat = next('source_format') as SourceFormat | null;
     this.updateSessionRow.run(
       title,
       originalName,
@@ -169,6 +174,7 @@ export class SessionStore {
       next('error'),
       next('audio_path'),
       format ? JSON.stringify(format) : null,
+      sourceFormat ? JSON.stringify(sourceFormat) : null,
       next('rerun_of'),
       searchTextOf(title, originalName),
       id,

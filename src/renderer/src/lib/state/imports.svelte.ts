@@ -34,6 +34,8 @@ export class ImportsState {
   private nextKey = 1;
   /** Sessions being adopted (a running import found after a reload), so that each is fetched once. */
   private adopting = new Set<string>();
+  /** This page's importFile calls still unanswered: their sessions' first reports may come first. */
+  private starting = new Set<Promise<unknown>>();
 
   /** The whole queue's progress: the files still to finish and the mean of their fractions. */
   overall = $derived.by(() => {
@@ -88,6 +90,8 @@ export class ImportsState {
     if (this.adopting.has(sessionId)) return;
     this.adopting.add(sessionId);
     const result = await api.getSession({ id: sessionId });
+    // It may be one this page is starting, whose answer has not arrived yet: not a second item.
+    await Promise.all(this.starting);
     if (!result.ok || result.value.status !== 'processing' || this.items.some((item) => item.sessionId === sessionId)) return;
     const session = result.value;
     const item = this.create(session.original_name ?? session.title, 'processing');
@@ -103,9 +107,14 @@ export class ImportsState {
 
   private async importPath(item: ImportItem, path: string, settings: SessionSettings): Promise<void> {
     this.update((i) => i.key === item.key, { stage: 'queued', fraction: 0 });
-    const result = await api.importFile({ path, settings, title: item.name.replace(/\.[^.]+$/, '') || item.name });
-    if (!result.ok) return this.update((i) => i.key === item.key, { stage: 'failed', error: result.error.message });
-    this.update((i) => i.key === item.key, { sessionId: result.value.id, settings: result.value.settings });
+    // Tracked until the item knows its session, so that an early report is not taken for another's.
+    const call = (async () => {
+      const result = await api.importFile({ path, settings, title: item.name.replace(/\.[^.]+$/, '') || item.name });
+      if (!result.ok) this.update((i) => i.key === item.key, { stage: 'failed', error: result.error.message });
+      else this.update((i) => i.key === item.key, { sessionId: result.value.id, settings: result.value.settings });
+    })();
+    this.starting.add(call);
+    await call.finally(() => this.starting.delete(call));
   }
 
   private create(name: string, stage: ImportItem['stage']): ImportItem {

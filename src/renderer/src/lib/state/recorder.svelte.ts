@@ -4,6 +4,7 @@
 // chosen (a mono mix by default, one chosen channel, or each channel), and sent as float PCM;
 // resampling and everything else happens in the back end.
 import type { AudioFormat } from '../../../../shared/api';
+import type { Push } from '../../../../shared/contract';
 import type { Session, SessionSettings } from '../../../../shared/sessions';
 import { api } from '../api';
 
@@ -64,6 +65,8 @@ export class Recorder {
   /** The recording the lost connection ended, if any: its id and how long it had run. */
   lost = $state.raw<{ sessionId: string; elapsed: number } | null>(null);
   session = $state.raw<Session | null>(null);
+  /** After Stop: the results the engine still has to give, as the back end last reported (null until it has). */
+  resultsToCome = $state<number | null>(null);
   /** Seconds recorded so far. */
   elapsed = $state(0);
   error = $state<string | null>(null);
@@ -194,8 +197,10 @@ export class Recorder {
   async stop(): Promise<Session | undefined> {
     if (this.status !== 'recording' || !this.session) return undefined;
     this.status = 'stopping';
+    this.resultsToCome = null;
     const result = await api.stopRecording({ id: this.session.id });
     this.status = 'listening';
+    this.resultsToCome = null;
     // The microphone closes with the recording, unless the level check keeps it open.
     if (!this.checking) await this.close();
     if (!result.ok) {
@@ -204,6 +209,13 @@ export class Recorder {
     }
     this.session = null;
     return result.value;
+  }
+
+  /** The back end's report of what a stopped recording still waits for. */
+  apply(push: Push): void {
+    if (push.kind === 'finishing' && this.status === 'stopping' && push.finishing.session_id === this.session?.id) {
+      this.resultsToCome = push.finishing.results_to_come;
+    }
   }
 
   async close(): Promise<void> {
