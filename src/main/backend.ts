@@ -14,6 +14,8 @@ import { openDatabase, openDatabaseReadOnly, quickCheck, type IntegrityReport } 
 import { dataFolderOwner, lockDataFolder, type DataFolderLock, type LockHolder } from './storage/data-folder-lock';
 import { dataDirPaths, prepareDataDir } from './storage/data-dir';
 import { SessionStore } from './storage/session-store';
+import { SettingsStore } from './storage/settings-store';
+import { errorMessage } from '../shared/errors';
 
 const SETTINGS_KEY = 'app';
 
@@ -123,24 +125,25 @@ function ownerBackend(options: OwnerOptions, { dbPath, audioDir }: { dbPath: str
   const uploadDir = join(options.dataDir, 'uploads');
   rmSync(uploadDir, { recursive: true, force: true });
   mkdirSync(uploadDir, { recursive: true });
-  const store = new SessionStore(openDatabase(dbPath, { nativeBinding: options.nativeBinding }));
+  const db = openDatabase(dbPath, { nativeBinding: options.nativeBinding });
+  const store = new SessionStore(db);
   try {
-    return ownerOnStore(options, store, { dbPath, audioDir, uploadDir }, lock);
+    return ownerOnStore(options, store, new SettingsStore(db), { dbPath, audioDir, uploadDir }, lock);
   } catch (error) {
     store.close();
     throw error;
   }
 }
 
-function ownerOnStore(options: OwnerOptions, store: SessionStore, { dbPath, audioDir, uploadDir }: { dbPath: string; audioDir: string; uploadDir: string }, lock: DataFolderLock): Backend {
+function ownerOnStore(options: OwnerOptions, store: SessionStore, settingsStore: SettingsStore, { dbPath, audioDir, uploadDir }: { dbPath: string; audioDir: string; uploadDir: string }, lock: DataFolderLock): Backend {
   // Damage that reading the settings or recovering runs into is reported, not fatal: the rest
   // of the database may be fine, and the person needs the app to get at it.
   const startUpProblems: string[] = [];
   const readStoredSettings = () => {
     try {
-      return store.readSetting(SETTINGS_KEY) ?? {};
+      return settingsStore.read(SETTINGS_KEY) ?? {};
     } catch (error) {
-      startUpProblems.push(`the stored settings could not be read (${(error as Error).message}); the defaults apply`);
+      startUpProblems.push(`the stored settings could not be read (${errorMessage(error)}); the defaults apply`);
       return {};
     }
   };
@@ -161,7 +164,7 @@ function ownerOnStore(options: OwnerOptions, store: SessionStore, { dbPath, audi
   try {
     recovered = service.recoverInterrupted();
   } catch (error) {
-    startUpProblems.push(`sessions left unfinished by a crash could not be marked interrupted (${(error as Error).message})`);
+    startUpProblems.push(`sessions left unfinished by a crash could not be marked interrupted (${errorMessage(error)})`);
   }
   for (const problem of startUpProblems) service.warn(problem);
 
@@ -185,7 +188,7 @@ function ownerOnStore(options: OwnerOptions, store: SessionStore, { dbPath, audi
     setSettings: (next) => {
       const engineChanged = JSON.stringify(next.model) !== JSON.stringify(settings.model) || next.pool_size !== settings.pool_size;
       settings = next;
-      store.writeSetting(SETTINGS_KEY, next);
+      settingsStore.write(SETTINGS_KEY, next);
       if (engineChanged && engine) {
         retiring.push(retire(engine));
         engine = undefined;

@@ -1,5 +1,6 @@
 // `npm run --silent cli -- COMMAND ...`: Utterly from the command line.
 import { UsageError } from './options';
+import { errorMessage } from '../../shared/errors';
 
 const HELP = `Usage: npm run --silent cli -- COMMAND [options]
 
@@ -39,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     await (await load())(rest);
     return 0;
   } catch (error) {
-    process.stderr.write(`utterly: ${(error as Error).message}\n`);
+    process.stderr.write(`utterly: ${errorMessage(error)}\n`);
     return error instanceof UsageError ? 2 : 1;
   }
 }

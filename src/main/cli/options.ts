@@ -9,6 +9,7 @@ import { defaultPoolSize } from '../engine/pool-size';
 import type { EngineOptions } from '../engine/streaming-context';
 import { defaultDataDir } from '../storage/data-dir';
 import shippedModelConfig from '../../../resources/model-config.json';
+import { errorMessage } from '../../shared/errors';
 
 /** A bad command line: exit status 2. */
 export class UsageError extends Error {}
@@ -20,7 +21,7 @@ export function parse<O extends Options>(args: string[], options: O) {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
     // parseArgs explains itself over several lines; the first one says what was wrong.
-    throw new UsageError((error as Error).message.split('\n')[0]!);
+    throw new UsageError(errorMessage(error).split('\n')[0]!);
   }
 }
 
@@ -44,13 +45,13 @@ async function loadModelConfig(path: string | undefined): Promise<ModelParams> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`--model-config: cannot read ${path}: ${(error as Error).message}`);
+    throw new UsageError(`--model-config: cannot read ${path}: ${errorMessage(error)}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`--model-config: ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`--model-config: ${path} is not valid JSON: ${errorMessage(error)}`);
   }
   const parsed = ModelConfigFileSchema.safeParse(json);
   if (!parsed.success) throw new UsageError(`--model-config: ${describeIssues(parsed.error)}`);

@@ -23,6 +23,7 @@ import { exportSessionJson, exportSessionLabels, exportSessionPieces, type Expor
 import type { SessionStore } from '../storage/session-store';
 import { isCorruption, storageFailureReason } from '../storage/storage-errors';
 import { repairWav, WavRecorder } from '../storage/wav-recorder';
+import { errorMessage } from '../../shared/errors';
 
 export interface SessionServiceEvents {
   /** An engine event of a session, as it is stored. */
@@ -166,7 +167,7 @@ export class Recording {
       await this.stream.stop();
     } catch (error) {
       // The audio is on disk whatever went wrong: the session ends, it does not stay "recording".
-      return this.finishWith('failed', (error as Error).message);
+      return this.finishWith('failed', errorMessage(error));
     } finally {
       clearInterval(ticker);
     }
@@ -464,7 +465,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     } catch (error) {
       closeAudio(audio);
       sink.close();
-      this.finish(session.id, 'failed', (error as Error).message);
+      this.finish(session.id, 'failed', errorMessage(error));
       throw error;
     }
     const created: Recording = new Recording(recorded, stream, audio, async (status, reason, storageFailure = false) => {
@@ -708,7 +709,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       const lost = sink.close();
       if (lost) this.finishFailed(session.id, eventsLost(lost.error), duration);
       else if (controller.signal.aborted) this.finish(session.id, 'cancelled', undefined, duration);
-      else this.finish(session.id, 'failed', (error as Error).message, duration);
+      else this.finish(session.id, 'failed', errorMessage(error), duration);
     } finally {
       release?.();
     }
@@ -811,7 +812,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
 
   /** A damaged database found on the way: the person is told once, as with the start-up check. */
   private noteStorageFailure(error: unknown): void {
-    if (isCorruption(error)) this.reportDamage(`the database is damaged (${(error as Error).message}); sessions that can be read still work: export what you need`);
+    if (isCorruption(error)) this.reportDamage(`the database is damaged (${errorMessage(error)}); sessions that can be read still work: export what you need`);
   }
 }
 

@@ -246,16 +246,6 @@ export class SessionStore {
     return this.selectSummary.get(id)!;
   }
 
-  /** A stored setting as it was written (JSON), or undefined. */
-  readSetting(key: string): unknown {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
-    return row ? JSON.parse(row.value) : undefined;
-  }
-
-  writeSetting(key: string, value: unknown): void {
-    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
-  }
-
   close(): void {
     this.db.close();
   }

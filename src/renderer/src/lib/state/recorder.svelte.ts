@@ -7,6 +7,7 @@ import type { AudioFormat } from '../../../../shared/api';
 import type { Push } from '../../../../shared/contract';
 import type { Session, SessionSettings } from '../../../../shared/sessions';
 import { api } from '../api';
+import { errorMessage } from '../../../../shared/errors';
 
 interface CaptureBlock {
   pcm: ArrayBuffer;
@@ -27,7 +28,7 @@ function describeOpenError(error: unknown): string {
     return 'Utterly may not use the microphone: allow it in the browser’s site settings (or the system’s privacy settings), then press Record again. Importing files works without it.';
   if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'No microphone was found: plug one in or choose another, then press Record again.';
   if (name === 'NotReadableError') return 'The microphone is in use by another program or could not be read: close that program, then press Record again.';
-  return `The microphone could not be opened: ${(error as Error)?.message ?? String(error)}`;
+  return `The microphone could not be opened: ${errorMessage(error)}`;
 }
 
 /** Numbers appended one by one, kept in one typed array that doubles when full. */
