@@ -14,6 +14,7 @@ import type { Push } from '../../src/shared/contract';
 import type { Session } from '../../src/shared/sessions';
 import { startCliServer, type CliServer } from '../support/cli-server';
 import { dataFile, INSTANT_MODEL, readPcmWav } from '../support/helpers';
+import { openJsonSocket, type JsonSocket } from '../support/json-socket';
 
 const FORMAT = { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false } as const;
 /** A start message with every field wrong: answered with an error event of about 400 bytes. */
@@ -27,21 +28,6 @@ function rssMb(pid: number): number {
   return Number(kb) / 1024;
 }
 
-interface Client {
-  socket: WebSocket;
-  messages: any[];
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-async function open(url: string): Promise<Client> {
-  const socket = new WebSocket(url);
-  const messages: any[] = [];
-  socket.on('message', (data, isBinary) => !isBinary && messages.push(JSON.parse(String(data))));
-  socket.on('error', () => undefined);
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  return { socket, messages, closed };
-}
 
 async function until<T>(probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -74,9 +60,9 @@ async function flood(socket: WebSocket, message: () => string, done: () => boole
 describe('cli serve, with its default limits', () => {
   let dir: string;
   let server: CliServer;
-  let observer: Client;
+  let observer: JsonSocket;
   /** A bridge client paused from the start: it watches no session. */
-  let frozenTab: Client;
+  let frozenTab: JsonSocket;
   const sessionPushes = () => observer.messages.filter((m) => m.push?.kind === 'session').map((m) => m.push.session as Session);
 
   beforeAll(async () => {
@@ -84,8 +70,8 @@ describe('cli serve, with its default limits', () => {
     const model = join(dir, 'model.json');
     writeFileSync(model, JSON.stringify({ model: INSTANT_MODEL }));
     server = await startCliServer(join(dir, 'data'), model);
-    observer = await open(server.url.replace('http', 'ws') + '/api/v1/bridge');
-    frozenTab = await open(server.url.replace('http', 'ws') + '/api/v1/bridge');
+    observer = await openJsonSocket(server.url.replace('http', 'ws') + '/api/v1/bridge');
+    frozenTab = await openJsonSocket(server.url.replace('http', 'ws') + '/api/v1/bridge');
     frozenTab.socket.pause();
   });
 
@@ -98,7 +84,7 @@ describe('cli serve, with its default limits', () => {
 
   it('closes a streaming client that never reads its replies, with a reason; its stream is interrupted and the memory bounded', async () => {
     const pid = server.process.pid!;
-    const client = await open(server.url.replace('http', 'ws') + '/api/v1/simple');
+    const client = await openJsonSocket(server.url.replace('http', 'ws') + '/api/v1/simple');
     client.socket.send(JSON.stringify({ request: 'start', format: FORMAT, interim_results: false }));
     const { bytes } = readPcmWav(dataFile('trailing-speech.wav'));
     client.socket.send(bytes);
@@ -132,7 +118,7 @@ describe('cli serve, with its default limits', () => {
   });
 
   it('closes a bridge client that never reads, with a reason; its recording is interrupted', async () => {
-    const client = await open(server.url.replace('http', 'ws') + '/api/v1/bridge');
+    const client = await openJsonSocket(server.url.replace('http', 'ws') + '/api/v1/bridge');
     client.socket.send(JSON.stringify({ id: 'start', method: 'startRecording', params: { format: FORMAT, title: 'paused reader' } }));
     const session: Session = (await until(() => client.messages.find((m) => m.id === 'start'))).result.value;
     const { bytes } = readPcmWav(dataFile('trailing-speech.wav'));
@@ -170,7 +156,7 @@ describe('cli serve, with its default limits', () => {
     const imported: Session = (await until(() => frozenTab.messages.find((m) => m.id === 1))).result.value;
     observer.socket.send(JSON.stringify({ id: 'read', method: 'getEvents', params: { id: imported.id } }));
     await until(() => sessionPushes().find((s) => s.id === imported.id && s.status === 'done'));
-    const eventsOf = (client: Client) => client.messages.filter((m): m is { push: Extract<Push, { kind: 'event' }> } => m.push?.kind === 'event' && m.push.session_id === imported.id);
+    const eventsOf = (client: JsonSocket) => client.messages.filter((m): m is { push: Extract<Push, { kind: 'event' }> } => m.push?.kind === 'event' && m.push.session_id === imported.id);
     const answer = observer.messages.find((m) => m.id === 'read');
     expect(eventsOf(frozenTab).length).toBeGreaterThan(0);
     // The observer: the stored events it read, then every later one pushed, nothing twice.
@@ -184,7 +170,7 @@ describe('the in-process server, with a short delay limit', () => {
     const backend = openBackend({ dataDir, engine: { model: INSTANT_MODEL, poolSize: 1 } });
     const server = await startServer({ host: '127.0.0.1', port: 0, service: backend.service, outgoingLimits: { maxBytes: 2 ** 30, maxDelayMs: 1000 } });
     try {
-      const client = await open(server.url.replace('http', 'ws') + '/api/v1/segmented');
+      const client = await openJsonSocket(server.url.replace('http', 'ws') + '/api/v1/segmented');
       client.socket.send(JSON.stringify({ request: 'start', format: FORMAT }));
       client.socket.pause();
       // 100 000 replies, 40 MB: more than the connection's buffers hold, so that some wait in the

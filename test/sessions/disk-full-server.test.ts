@@ -13,39 +13,10 @@ import { WebSocket } from 'ws';
 import { startCliServer, type CliServer } from '../support/cli-server';
 import { dataFile, INSTANT_MODEL, readPcmWav } from '../support/helpers';
 import { canMountTmpfs, fillDisk, mountTmpfs, unmount } from '../support/tmpfs';
+import { openJsonSocket, type JsonSocket } from '../support/json-socket';
 
 const FORMAT = { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false };
 const speech = readPcmWav(dataFile('silero-test.wav')).bytes;
-
-interface Client {
-  socket: WebSocket;
-  messages: any[];
-  closed: Promise<{ code: number; reason: string }>;
-  next(match: (message: any) => boolean, timeoutMs?: number): Promise<any>;
-}
-
-async function connect(url: string): Promise<Client> {
-  const socket = new WebSocket(url);
-  const messages: any[] = [];
-  socket.on('message', (data, isBinary) => !isBinary && messages.push(JSON.parse(String(data))));
-  socket.on('error', () => undefined);
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-  return {
-    socket,
-    messages,
-    closed,
-    async next(match, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = messages.find(match);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(messages.slice(-5))}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
-  };
-}
 
 describe.runIf(canMountTmpfs())('serve with its database disk full', () => {
   let scratch: string;
@@ -75,16 +46,16 @@ describe.runIf(canMountTmpfs())('serve with its database disk full', () => {
   });
 
   /** The contract over the bridge socket: one request, its result. */
-  async function call(bridge: Client, id: number, method: string, params: unknown): Promise<any> {
+  async function call(bridge: JsonSocket, id: number, method: string, params: unknown): Promise<any> {
     bridge.socket.send(JSON.stringify({ id, method, params }));
     return (await bridge.next((m) => m.id === id)).result;
   }
 
   it('fails the stream it hits with an error event and a clean close, and nothing else', async () => {
-    const bridge = await connect(`${ws}/api/v1/bridge`);
-    const idle = await connect(`${ws}/api/v1/segmented`);
+    const bridge = await openJsonSocket(`${ws}/api/v1/bridge`);
+    const idle = await openJsonSocket(`${ws}/api/v1/segmented`);
     idle.socket.send(JSON.stringify({ request: 'start', format: FORMAT, interim_results: false }));
-    const streaming = await connect(`${ws}/api/v1/segmented`);
+    const streaming = await openJsonSocket(`${ws}/api/v1/segmented`);
     streaming.socket.send(JSON.stringify({ request: 'start', format: FORMAT, interim_results: true }));
 
     // Audio at four times real time; results come back and are stored, then the disk fills.
@@ -125,7 +96,7 @@ describe.runIf(canMountTmpfs())('serve with its database disk full', () => {
     rmSync(filler!);
     idle.socket.send(JSON.stringify({ request: 'stop', disconnect: true }));
     expect((await idle.closed).code).toBe(1000);
-    const again = await connect(`${ws}/api/v1/segmented`);
+    const again = await openJsonSocket(`${ws}/api/v1/segmented`);
     again.socket.send(JSON.stringify({ request: 'start', format: FORMAT, interim_results: false }));
     for (let at = 0; at < 10 * 32_000; at += 3200) again.socket.send(speech.subarray(at, at + 3200));
     again.socket.send(JSON.stringify({ request: 'stop', disconnect: true }));
@@ -137,7 +108,7 @@ describe.runIf(canMountTmpfs())('serve with its database disk full', () => {
   });
 
   it('refuses a FIFO to import at once, and serves everything else meanwhile', async () => {
-    const bridge = await connect(`${ws}/api/v1/bridge`);
+    const bridge = await openJsonSocket(`${ws}/api/v1/bridge`);
     const fifos = Array.from({ length: 6 }, (_, i) => join(scratch, `fifo-${i}.wav`));
     for (const fifo of fifos) execFileSync('mkfifo', [fifo]);
     const started = performance.now();

@@ -8,6 +8,7 @@ import type { ImportProgress } from '../../src/shared/contract';
 import type { Session } from '../../src/shared/sessions';
 import { openBackend, type Backend } from '../../src/main/backend';
 import { INSTANT_MODEL, dataFile, finals } from '../support/helpers';
+import { settledSession } from '../support/helpers';
 
 const settings = { mode: 'segmented', interim_results: false } as const;
 let backend: Backend;
@@ -25,18 +26,6 @@ function tenMinutes(): string {
   return path;
 }
 
-function settledSession(id: string): Promise<Session> {
-  return new Promise((resolve) => {
-    const check = (s: Session | { id: string; deleted: true }) => {
-      if ('status' in s && s.id === id && s.status !== 'processing') {
-        backend.service.off('changed', check);
-        resolve(s);
-      }
-    };
-    backend.service.on('changed', check);
-  });
-}
-
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'utterly-imports-'));
   backend = openBackend({ dataDir: join(scratch, 'data'), engine: { model: INSTANT_MODEL, poolSize: 2 } });
@@ -49,7 +38,7 @@ describe('imports', () => {
     backend.service.on('progress', (p) => progress.push(p));
     const session = await backend.service.importFile(tenMinutes(), settings);
     expect(session.status).toBe('processing');
-    const done = settledSession(session.id);
+    const done = settledSession(backend.service, session.id);
     await new Promise<void>((resolve) => {
       const watch = (p: ImportProgress) => {
         // Cancelled midway, once there is an estimate (it needs a second of progress to go on).
@@ -84,7 +73,7 @@ describe('imports', () => {
       await backend.service.importFile(broken, settings),
       await backend.service.importFile(dataFile('stereo-two-speakers.ogg'), settings),
     ];
-    const results = await Promise.all(queued.map((s) => settledSession(s.id)));
+    const results = await Promise.all(queued.map((s) => settledSession(backend.service, s.id)));
     expect(results.map((s) => s.status)).toEqual(['done', 'failed', 'done']);
     expect(results[1]!.error).toMatch(/the mp3 decoder found no audio/);
     expect(results[0]!.finished_at! <= results[2]!.finished_at!).toBe(true);
@@ -105,7 +94,7 @@ describe('imports', () => {
   it('cancels a queued import before it starts: cancelled, with no results', async () => {
     const first = await backend.service.importFile(tenMinutes(), settings);
     const second = await backend.service.importFile(dataFile('vad-node-test.wav'), settings);
-    const secondDone = settledSession(second.id);
+    const secondDone = settledSession(backend.service, second.id);
     expect(backend.service.cancelImport(second.id)).toBe(true);
     backend.service.cancelImport(first.id);
     expect((await secondDone).status).toBe('cancelled');

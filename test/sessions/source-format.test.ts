@@ -5,31 +5,20 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Session, SessionExport } from '../../src/shared/sessions';
+import type { SessionExport } from '../../src/shared/sessions';
 import { openBackend, type Backend } from '../../src/main/backend';
 import { haveTools } from '../support/corpus';
 import { INSTANT_MODEL, dataFile } from '../support/helpers';
+import { settledSession } from '../support/helpers';
 
 const settings = { mode: 'simple', interim_results: false } as const;
 let backend: Backend;
 let scratch: string;
 
-function settledSession(id: string): Promise<Session> {
-  return new Promise((resolve) => {
-    const check = (s: Session | { id: string; deleted: true }) => {
-      if ('status' in s && s.id === id && s.status !== 'processing') {
-        backend.service.off('changed', check);
-        resolve(s);
-      }
-    };
-    backend.service.on('changed', check);
-  });
-}
-
 async function importAndExport(path: string): Promise<SessionExport> {
   const queued = await backend.service.importFile(path, settings);
   expect(queued.source_format).toBeNull();
-  const session = await settledSession(queued.id);
+  const session = await settledSession(backend.service, queued.id);
   expect(session.status).toBe('done');
   return JSON.parse(await backend.service.exportText(session.id, 'json')) as SessionExport;
 }
