@@ -31,7 +31,8 @@ export async function ensureNodeBundle() {
   try {
     if (upToDate()) return;
     const { build } = await import('esbuild');
-    for (const file of existsSync(outdir) ? readdirSync(outdir) : []) if (file.startsWith('chunk-')) rmSync(`${outdir}/${file}`);
+    // Every chunk's name changes with its contents: the last build's would pile up.
+    for (const file of existsSync(outdir) ? readdirSync(outdir) : []) if (file.endsWith('.js')) rmSync(`${outdir}/${file}`);
     const { metafile } = await build({
       entryPoints,
       outdir,

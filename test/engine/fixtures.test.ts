@@ -2,7 +2,7 @@
 // (Silero v4 via vad-node's FrameProcessor defaults after ffmpeg decoding).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResponse } from '../../src/shared/api';
-import { VAD_FRAME_SAMPLES, MODEL_SAMPLE_RATE } from '../../src/shared/vad-settings';
+import { VAD_FRAME_SAMPLES, MODEL_SAMPLE_RATE } from '../../src/shared/model-audio';
 import { runFile } from '../../src/main/engine/file-job';
 import type { StreamingContext } from '../../src/main/engine/streaming-context';
 import { dataFile, engine, finals } from '../support/helpers';

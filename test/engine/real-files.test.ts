@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResponse } from '../../src/shared/api';
-import { MODEL_SAMPLE_RATE, VAD_FRAME_SAMPLES } from '../../src/shared/vad-settings';
+import { MODEL_SAMPLE_RATE, VAD_FRAME_SAMPLES } from '../../src/shared/model-audio';
 import { runFile } from '../../src/main/engine/file-job';
 import { decodeAudioFile } from '../../src/main/engine/file-source';
 import type { StreamingContext } from '../../src/main/engine/streaming-context';

@@ -1,7 +1,7 @@
 // The desktop app's workers: Electron utilityProcess children, driven through the same
 // ChildHandle as Node's fork so that the engine does not know which it has.
 import { utilityProcess } from 'electron';
-import { WORKER_NODE_FLAGS, workerEntry, type ChildHandle, type Spawner } from '../process/child';
+import { WORKER_ENV, WORKER_NODE_FLAGS, workerEntry, type ChildHandle, type Spawner } from '../process/child';
 import { readLines } from '../process/line-reader';
 
 /**
@@ -14,7 +14,12 @@ import { readLines } from '../process/line-reader';
 const UTILITY_EXEC_ARGV = [`--js-flags=${WORKER_NODE_FLAGS.join(' ')}`];
 
 export const utilitySpawner: Spawner = ({ kind, name, args }) => {
-  const child = utilityProcess.fork(workerEntry(kind).path, args, { serviceName: `Utterly ${name}`, stdio: 'pipe', execArgv: UTILITY_EXEC_ARGV });
+  const child = utilityProcess.fork(workerEntry(kind).path, args, {
+    serviceName: `Utterly ${name}`,
+    stdio: 'pipe',
+    execArgv: UTILITY_EXEC_ARGV,
+    env: { ...process.env, ...WORKER_ENV },
+  });
   let exited = false;
   const exitListeners: Array<(code: number | null, signal: string | null) => void> = [];
   child.on('exit', (code) => {

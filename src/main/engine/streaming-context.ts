@@ -4,7 +4,8 @@
 import { defaultPoolSize } from './pool-size';
 import type { ApiResponse, StartMessage } from '../../shared/api';
 import { MODEL_DEFAULTS, type ModelParams } from '../../shared/model-config';
-import { MODEL_SAMPLE_RATE, VAD_DEFAULTS } from '../../shared/vad-settings';
+import { MODEL_SAMPLE_RATE } from '../../shared/model-audio';
+import { VAD_DEFAULTS } from '../../shared/vad-settings';
 import { forkSpawner, type Spawner } from '../process/child';
 import type { RestartPolicy } from '../process/worker-host';
 import { InferencePool, type InferenceJob, type InferenceResult, type PoolClient } from './inference-pool';

@@ -1,7 +1,8 @@
 // One channel's voice activity detection, with the decisions of @ricky0123/vad-node's
 // FrameProcessor made frame by frame. The neural network runs elsewhere (a SpeechScorer);
 // this class keeps the audio of the utterance in progress and the times, in samples at 16 kHz.
-import { VAD_FRAME_SAMPLES, type VadSettings } from '../../shared/vad-settings';
+import { VAD_FRAME_SAMPLES } from '../../shared/model-audio';
+import type { VadSettings } from '../../shared/vad-settings';
 
 export interface SpeechScorer {
   /** One speech probability per whole frame of `frames`. */

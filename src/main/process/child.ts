@@ -38,6 +38,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const WORKER_NODE_FLAGS = ['--expose-gc'];
 
 /**
+ * What every worker's environment adds to ours. onnxruntime 1.30 reports to Microsoft from Linux
+ * and macOS unless told not to (a device id under ~/.cache/Microsoft/DeveloperTools, one event per
+ * process, counts of inferences: microsoft/onnxruntime#27379); Utterly sends nothing anywhere.
+ */
+export const WORKER_ENV = { ORT_DISABLE_TELEMETRY: '1' };
+
+/**
  * The entry file of a worker kind. Built, the workers sit beside the bundled code that starts
  * them (out/main for the desktop app, out/node for the command line). From source (tests) the
  * Node bundle is used when `scripts/build-node.mjs` has made it, otherwise the TypeScript file
@@ -60,7 +67,7 @@ export function forkWorker(entry: { path: string; fromSource: boolean }, name: s
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     execArgv: [...WORKER_NODE_FLAGS, ...(entry.fromSource ? ['--import', 'tsx'] : [])],
-    env: { ...process.env, UTTERLY_WORKER_NAME: name },
+    env: { ...process.env, ...WORKER_ENV, UTTERLY_WORKER_NAME: name },
   });
   let exited = false;
   const exitListeners: Array<(code: number | null, signal: string | null) => void> = [];

@@ -2,7 +2,7 @@
 // len/16000 * constant_factor + delay + jitter seconds, then fails, "panics" (the process
 // dies) or returns {count}.
 import { ModelParamsSchema } from '../../shared/model-config';
-import { MODEL_SAMPLE_RATE } from '../../shared/vad-settings';
+import { MODEL_SAMPLE_RATE } from '../../shared/model-audio';
 import { connectToHost } from './port';
 
 const params = ModelParamsSchema.parse(JSON.parse(process.argv[2] ?? '{}'));
