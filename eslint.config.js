@@ -51,10 +51,24 @@ export default ts.config(
   layer(['src/**/*.ts', 'src/**/*.svelte'], ELECTRON),
   { files: ['src/main/desktop/**', 'src/preload/**'], rules: { 'no-restricted-imports': 'off' } },
   // The UI never reaches into the back end or Node.
-  layer(['src/renderer/**'], ELECTRON, { group: ['**/main/**', '**/preload/**'], message: 'the renderer talks to the back end through the contract only' }, { group: ['node:*'], message: 'the renderer runs in a browser' }),
+  layer(
+    ['src/renderer/**'],
+    ELECTRON,
+    { group: ['**/main/**', '**/preload/**'], message: 'the renderer talks to the back end through the contract only' },
+    { group: ['node:*'], message: 'the renderer runs in a browser' },
+  ),
   // What every side shares imports nothing runtime-specific.
-  layer(['src/shared/**'], ELECTRON, { group: ['node:*', '**/main/**', '**/renderer/**', '**/preload/**'], message: 'src/shared is imported by every side: no runtime-specific imports' }),
+  layer(['src/shared/**'], ELECTRON, {
+    group: ['node:*', '**/main/**', '**/renderer/**', '**/preload/**'],
+    message: 'src/shared is imported by every side: no runtime-specific imports',
+  }),
   // The engine knows nothing of sessions, storage or transports; storage nothing of the engine.
-  layer(['src/main/engine/**'], ELECTRON, { group: ['**/storage/**', '**/sessions/**', '**/bridge/**', '**/server/**', '**/desktop/**', '**/cli/**'], message: 'the engine does not depend on storage, sessions or transports' }),
-  layer(['src/main/storage/**'], ELECTRON, { group: ['**/engine/**', '**/sessions/**', '**/bridge/**', '**/server/**', '**/desktop/**', '**/cli/**'], message: 'storage does not depend on the engine, sessions or transports' }),
+  layer(['src/main/engine/**'], ELECTRON, {
+    group: ['**/storage/**', '**/sessions/**', '**/bridge/**', '**/server/**', '**/desktop/**', '**/cli/**'],
+    message: 'the engine does not depend on storage, sessions or transports',
+  }),
+  layer(['src/main/storage/**'], ELECTRON, {
+    group: ['**/engine/**', '**/sessions/**', '**/bridge/**', '**/server/**', '**/desktop/**', '**/cli/**'],
+    message: 'storage does not depend on the engine, sessions or transports',
+  }),
 );

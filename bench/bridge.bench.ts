@@ -40,7 +40,10 @@ export async function liveAudioCost(): Promise<{ cpuMsPerAudioSecond: number; sh
         answers.set(id, resolve);
         socket.send(JSON.stringify({ id, method, params }));
       });
-    const started = await call(1, 'startRecording', { format: { channels: 2, sample_rate: 48000, bit_depth: 32, is_float: true }, settings: { mode: 'segmented', interim_results: true } });
+    const started = await call(1, 'startRecording', {
+      format: { channels: 2, sample_rate: 48000, bit_depth: 32, is_float: true },
+      settings: { mode: 'segmented', interim_results: true },
+    });
     const sessionId = started.value!.id;
 
     const frames = (48000 * FRAME_MS) / 1000;

@@ -32,12 +32,17 @@ setupIpc({
   getWebContents: contents,
 });
 const page = win.webContents.renderer;
-const started = (await page.invoke(ipcChannel('startRecording'), { format: { channels: 2, sample_rate: 48000, bit_depth: 32, is_float: true }, settings: { mode: 'segmented', interim_results: true } })) as { ok: boolean; value: { id: string } };
+const started = (await page.invoke(ipcChannel('startRecording'), {
+  format: { channels: 2, sample_rate: 48000, bit_depth: 32, is_float: true },
+  settings: { mode: 'segmented', interim_results: true },
+})) as { ok: boolean; value: { id: string } };
 const id = started.value.id;
 
 const frames = (48000 * FRAME_MS) / 1000;
 // A second of frames made beforehand (the renderer makes them in the app), sent over and over.
-const second = Array.from({ length: 1000 / FRAME_MS }, (_, i) => Float32Array.from({ length: frames * 2 }, (_, f) => Math.sin((i * frames + (f >> 1)) * 0.05) * 0.3));
+const second = Array.from({ length: 1000 / FRAME_MS }, (_, i) =>
+  Float32Array.from({ length: frames * 2 }, (_, f) => Math.sin((i * frames + (f >> 1)) * 0.05) * 0.3),
+);
 const before = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < (SECONDS * 1000) / FRAME_MS; i++) {

@@ -30,7 +30,11 @@ export async function simpleRunnerOverhead(runs = 3): Promise<{ ratio: number; r
     // The first inference of each process is left out of the figure: it pays for process warm-up.
     for (let run = 0; run <= runs; run++) {
       const stream = await context.openStream(
-        { mode: 'simple', start: { request: 'start', format: { channels: 1, sample_rate: 16000, bit_depth: 32, is_float: true }, interim_results: false }, maxFutures: pool },
+        {
+          mode: 'simple',
+          start: { request: 'start', format: { channels: 1, sample_rate: 16000, bit_depth: 32, is_float: true }, interim_results: false },
+          maxFutures: pool,
+        },
         () => undefined,
       );
       const started = performance.now();
@@ -64,7 +68,24 @@ export function hourLongMp3(): string {
   if (!existsSync(path)) {
     const loop = ['-stream_loop', '-1', '-i', fixture];
     const merge = '[1:a]atrim=start=23,asetpts=PTS-STARTPTS[right];[0:a][right]amerge=inputs=2,aresample=44100[out]';
-    execFileSync('ffmpeg', ['-v', 'error', '-y', ...loop, ...loop, '-filter_complex', merge, '-map', '[out]', '-t', '3600', '-c:a', 'libmp3lame', '-b:a', '128k', path]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      ...loop,
+      ...loop,
+      '-filter_complex',
+      merge,
+      '-map',
+      '[out]',
+      '-t',
+      '3600',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '128k',
+      path,
+    ]);
   }
   return path;
 }
@@ -92,7 +113,9 @@ export async function fileThroughput(): Promise<{ realtime: number; seconds: num
   writeFileSync(config, JSON.stringify({ model: instant }));
   execFileSync(process.execPath, ['scripts/build-node.mjs']);
   const started = performance.now();
-  const cli = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'process', path, '--model-config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const cli = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'process', path, '--model-config', config], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, treeRss(cli.pid!))), 50);
   const finals = [0, 0];
@@ -115,7 +138,8 @@ export async function fileThroughput(): Promise<{ realtime: number; seconds: num
   // The figure counts only if the work was done: both channels segmented, as much speech in each
   // (the same recording, shifted), and most of the hour being speech as in the recording.
   if (finals.length !== 2 || finals.some((n) => n === 0)) throw new Error(`finals per channel: ${finals.join(', ')}: a channel was not segmented`);
-  if (Math.abs(speechSeconds[0]! - speechSeconds[1]!) > 0.05 * Math.max(...speechSeconds)) throw new Error(`speech per channel differs: ${speechSeconds.join(' s, ')} s`);
+  if (Math.abs(speechSeconds[0]! - speechSeconds[1]!) > 0.05 * Math.max(...speechSeconds))
+    throw new Error(`speech per channel differs: ${speechSeconds.join(' s, ')} s`);
   if (Math.min(...speechSeconds) < 0.3 * 3600) throw new Error(`only ${speechSeconds.join(' s, ')} s of speech found in an hour of speech`);
   return { realtime: 3600 / seconds, seconds, peakMb: peak / 2 ** 20, finals, speechSeconds };
 }
@@ -133,9 +157,12 @@ export async function tenHours(): Promise<{ seconds: number; finals: number; las
   execFileSync(process.execPath, ['scripts/build-node.mjs']);
   // What one pass of the recording gives: the ten hours are 600 of them, and where one pass ends
   // and the next begins in speech, two utterances become one.
-  const perPass = execFileSync(process.execPath, ['out/node/cli.js', 'process', fixture, '--model-config', config], { encoding: 'utf8' }).split('"is_final":true').length - 1;
+  const perPass =
+    execFileSync(process.execPath, ['out/node/cli.js', 'process', fixture, '--model-config', config], { encoding: 'utf8' }).split('"is_final":true').length - 1;
   const started = performance.now();
-  const cli = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'process', path, '--model-config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const cli = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'process', path, '--model-config', config], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   // The highest whole-tree RSS seen while the engine worked on each hour of the file.
   const rssByHour: number[] = [];
   let hour = 0;
@@ -156,7 +183,8 @@ export async function tenHours(): Promise<{ seconds: number; finals: number; las
   const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
   clearInterval(sampler);
   if (code !== 0) throw new Error(`the command line exited with ${code}`);
-  if (lastFinalEnd < 10 * 3600 - 120 || finals < 600 * (perPass - 1)) throw new Error(`${finals} finals, the last ending at ${lastFinalEnd} s: the ten hours were not all processed`);
+  if (lastFinalEnd < 10 * 3600 - 120 || finals < 600 * (perPass - 1))
+    throw new Error(`${finals} finals, the last ending at ${lastFinalEnd} s: the ten hours were not all processed`);
   return { seconds: (performance.now() - started) / 1000, finals, lastFinalEnd, rssByHour };
 }
 
@@ -203,7 +231,15 @@ function writeWav16k(path: string, audio: Float32Array): void {
  * worker processes included: the median of six runs, three before vad-node's and three after, so
  * that both meet the same spells of a shared machine's noise.
  */
-export async function againstVadNode(minutes = 5): Promise<{ vadNodeSeconds: number; utterlySeconds: number; utterlyRuns: number[]; speedup: number; vadNode: Bounds; utterly: Bounds; sameSegments: boolean }> {
+export async function againstVadNode(minutes = 5): Promise<{
+  vadNodeSeconds: number;
+  utterlySeconds: number;
+  utterlyRuns: number[];
+  speedup: number;
+  vadNode: Bounds;
+  utterly: Bounds;
+  sameSegments: boolean;
+}> {
   const audio = await firstMinutesAt16k(minutes);
   const wav = join(tmpdir(), `utterly-bench-${minutes}-min-16k.wav`);
   writeWav16k(wav, audio);
@@ -215,7 +251,10 @@ export async function againstVadNode(minutes = 5): Promise<{ vadNodeSeconds: num
   const runUtterly = (runs: number) => {
     for (let run = 0; run < runs; run++) {
       const started = performance.now();
-      const out = execFileSync('npm', ['run', '--silent', 'cli', '--', 'process', wav, '--model-config', config], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+      const out = execFileSync('npm', ['run', '--silent', 'cli', '--', 'process', wav, '--model-config', config], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 2 ** 20,
+      });
       utterlyRuns.push((performance.now() - started) / 1000);
       utterly = out
         .trim()

@@ -25,7 +25,13 @@ function speechPcm(): Buffer {
   return file.subarray(44);
 }
 
-export async function threeHourRecording(): Promise<{ growthMb: number; eventsPerSecond: number; stopToLastFinalMs: number; realtime: number; events: number }> {
+export async function threeHourRecording(): Promise<{
+  growthMb: number;
+  eventsPerSecond: number;
+  stopToLastFinalMs: number;
+  realtime: number;
+  events: number;
+}> {
   const dataDir = mkdtempSync(join(tmpdir(), 'utterly-bench-server-'));
   const model = join(dataDir, 'model.json');
   writeFileSync(model, JSON.stringify({ model: { ...MODEL_DEFAULTS, delay: 0, constant_factor: 0, jitter: 0, failure_rate: 0, warmup_penalty: 0 } }));
@@ -53,7 +59,8 @@ export async function threeHourRecording(): Promise<{ growthMb: number; eventsPe
       socket.send(speech.subarray(offset, end));
       offset = end === speech.length ? 0 : end;
       if (!afterFirstMinute && sent >= 60 * 16000 * 2) afterFirstMinute = rssMb(server.process.pid!);
-      if (process.env.UTTERLY_BENCH_TRACE && sent % (600 * 16000 * 2) < CHUNK_BYTES) process.stderr.write(`${(sent / 32000 / 60).toFixed(0)} min: ${rssMb(server.process.pid!).toFixed(1)} MB\n`);
+      if (process.env.UTTERLY_BENCH_TRACE && sent % (600 * 16000 * 2) < CHUNK_BYTES)
+        process.stderr.write(`${(sent / 32000 / 60).toFixed(0)} min: ${rssMb(server.process.pid!).toFixed(1)} MB\n`);
       // Full speed, but no faster than the server reads: keep the socket's queue short.
       while (socket.bufferedAmount > 1 << 20) await new Promise((r) => setTimeout(r, 1));
     }

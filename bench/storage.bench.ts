@@ -75,7 +75,11 @@ export async function benchStorage(): Promise<{ list10kMs: number; search10kMs: 
       }
     })();
     const { id } = store.createSession({ title: 'Long meeting', source: 'mic', format: FORMAT, settings: SETTINGS, status: 'done' });
-    store.appendEvents(id, Array.from({ length: 10_000 }, (_, i) => speechEvent(i)), 0);
+    store.appendEvents(
+      id,
+      Array.from({ length: 10_000 }, (_, i) => speechEvent(i)),
+      0,
+    );
 
     const list10kMs = medianMs(20, () => store.listSessions({ limit: 50, offset: 0 }));
     const search10kMs = medianMs(20, () => store.listSessions({ limit: 50, offset: 0, query: 'VIEW-12' }));
@@ -136,7 +140,11 @@ export async function benchExportAndCheck(events = 1_000_000): Promise<ExportAnd
     })();
     const { id } = store.createSession({ title: 'A very long meeting', source: 'mic', format: FORMAT, settings: SETTINGS, status: 'done' });
     for (let first = 0; first < events; first += 10_000) {
-      store.appendEvents(id, Array.from({ length: Math.min(10_000, events - first) }, (_, i) => speechEvent(first + i)), first);
+      store.appendEvents(
+        id,
+        Array.from({ length: Math.min(10_000, events - first) }, (_, i) => speechEvent(first + i)),
+        first,
+      );
     }
     db.pragma('wal_checkpoint(TRUNCATE)');
     const databaseMb = statSync(path).size / 2 ** 20;
@@ -178,6 +186,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   line(`storage  open a session of 10,000 events: ${result.open10kEventsMs.toFixed(2)} ms (median of 20; target < 50 ms)`);
   line(`storage  EventWriter, 200,000 events: ${Math.round(result.eventsPerSecond).toLocaleString('en')} events/s (median of 3)`);
   const x = await benchExportAndCheck();
-  line(`storage  10,000 sessions and one of ${x.events.toLocaleString('en')} events (${x.databaseMb.toFixed(0)} MB): quick_check ${x.quickCheckMs.toFixed(0)} ms on its thread, event loop held at most ${x.quickCheckLongestBlockMs.toFixed(1)} ms meanwhile`);
-  line(`storage  JSON export of the ${x.events.toLocaleString('en')} events to a file (${x.exportMb.toFixed(0)} MB): ${(x.exportMs / 1000).toFixed(1)} s, event loop held at most ${x.exportLongestBlockMs.toFixed(1)} ms (target < 50 ms), RSS ${x.rssBeforeMb.toFixed(0)} MB before, ${x.exportPeakRssMb.toFixed(0)} MB at most`);
+  line(
+    `storage  10,000 sessions and one of ${x.events.toLocaleString('en')} events (${x.databaseMb.toFixed(0)} MB): quick_check ${x.quickCheckMs.toFixed(0)} ms on its thread, event loop held at most ${x.quickCheckLongestBlockMs.toFixed(1)} ms meanwhile`,
+  );
+  line(
+    `storage  JSON export of the ${x.events.toLocaleString('en')} events to a file (${x.exportMb.toFixed(0)} MB): ${(x.exportMs / 1000).toFixed(1)} s, event loop held at most ${x.exportLongestBlockMs.toFixed(1)} ms (target < 50 ms), RSS ${x.rssBeforeMb.toFixed(0)} MB before, ${x.exportPeakRssMb.toFixed(0)} MB at most`,
+  );
 }

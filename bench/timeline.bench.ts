@@ -20,7 +20,15 @@ const MEASURE_MS = 5000;
 const IDLE_MS = 1000;
 /** Three hours / 1.5^14: about 40 s across the screenshot. */
 const ZOOM_IN_KEY_PRESSES = 14;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
 export interface TimelineBenchResult {

@@ -20,7 +20,9 @@ const pathFile = join(electronDir, 'path.txt');
 const electronBinary = existsSync(pathFile) ? join(electronDir, 'dist', readFileSync(pathFile, 'utf8').trim()) : undefined;
 if (!electronBinary || !existsSync(electronBinary)) {
   if (required) {
-    console.error('utterly: no Electron binary here, so no Electron build of better-sqlite3: the packed app could not open its database (install without ELECTRON_SKIP_BINARY_DOWNLOAD)');
+    console.error(
+      'utterly: no Electron binary here, so no Electron build of better-sqlite3: the packed app could not open its database (install without ELECTRON_SKIP_BINARY_DOWNLOAD)',
+    );
     process.exit(1);
   }
   console.log('utterly: no Electron binary here; skipping the Electron build of better-sqlite3 (npm test does not need it)');
@@ -56,7 +58,14 @@ try {
   const prebuildInstall = createRequire(join(sqliteDir, 'package.json')).resolve('prebuild-install/bin.js');
   run(process.execPath, [prebuildInstall, '--runtime', 'electron', '--target', electronVersion, '--arch', process.arch]);
 } catch {
-  const gypArgs = ['rebuild', '--release', '--runtime=electron', `--target=${electronVersion}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers'];
+  const gypArgs = [
+    'rebuild',
+    '--release',
+    '--runtime=electron',
+    `--target=${electronVersion}`,
+    `--arch=${process.arch}`,
+    '--dist-url=https://electronjs.org/headers',
+  ];
   // npm tells its scripts where its bundled node-gyp is; outside npm, node-gyp must be on PATH.
   const nodeGyp = process.env.npm_config_node_gyp;
   try {

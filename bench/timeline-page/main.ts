@@ -60,7 +60,14 @@ function makeSegments(next: () => number): TimelineSegment[] {
       const kind = roll < 0.01 ? 'error' : roll < 0.03 ? 'interim' : 'final';
       const from = start * stretch;
       const to = kind === 'error' ? from : end * stretch;
-      segments.push({ id, channel, start: from, end: to, kind, label: kind === 'error' ? 'Internal server error' : `${Math.round((to - from) * 16000)} samples` });
+      segments.push({
+        id,
+        channel,
+        start: from,
+        end: to,
+        kind,
+        label: kind === 'error' ? 'Internal server error' : `${Math.round((to - from) * 16000)} samples`,
+      });
     }
   }
   // Around the focus: the other channel still speaking (interim) and a failed inference.

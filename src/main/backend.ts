@@ -135,7 +135,13 @@ function ownerBackend(options: OwnerOptions, { dbPath, audioDir }: { dbPath: str
   }
 }
 
-function ownerOnStore(options: OwnerOptions, store: SessionStore, settingsStore: SettingsStore, { dbPath, audioDir, uploadDir }: { dbPath: string; audioDir: string; uploadDir: string }, lock: DataFolderLock): Backend {
+function ownerOnStore(
+  options: OwnerOptions,
+  store: SessionStore,
+  settingsStore: SettingsStore,
+  { dbPath, audioDir, uploadDir }: { dbPath: string; audioDir: string; uploadDir: string },
+  lock: DataFolderLock,
+): Backend {
   // Damage that reading the settings or recovering runs into is reported, not fatal: the rest
   // of the database may be fine, and the person needs the app to get at it.
   const startUpProblems: string[] = [];
@@ -150,7 +156,7 @@ function ownerOnStore(options: OwnerOptions, store: SessionStore, settingsStore:
   // The command line's options are defaults: what is stored (the person's own settings) wins.
   const raw = readStoredSettings();
   const stored = AppSettingsSchema.safeParse({ ...options.defaults, ...(typeof raw === 'object' && raw !== null ? raw : {}) });
-  let settings = stored.success ? stored.data : AppSettingsSchema.safeParse(options.defaults ?? {}).data ?? DEFAULT_SETTINGS;
+  let settings = stored.success ? stored.data : (AppSettingsSchema.safeParse(options.defaults ?? {}).data ?? DEFAULT_SETTINGS);
   const engineOptions = (): EngineOptions => ({
     ...options.engine,
     poolSize: options.engine?.poolSize ?? settings.pool_size ?? defaultPoolSize(),

@@ -7,9 +7,10 @@ import type { MethodName, Push, UtterlyApi } from '../shared/contract';
 import { AUDIO_CHANNEL, METHOD_NAMES, PUSH_CHANNEL, ipcChannel } from '../shared/contract-methods';
 
 // The main process validates every argument and answers every call with a Result.
-const methods = Object.fromEntries(
-  METHOD_NAMES.map((method) => [method, (params: unknown) => ipcRenderer.invoke(ipcChannel(method), params)]),
-) as Pick<UtterlyApi, MethodName>;
+const methods = Object.fromEntries(METHOD_NAMES.map((method) => [method, (params: unknown) => ipcRenderer.invoke(ipcChannel(method), params)])) as Pick<
+  UtterlyApi,
+  MethodName
+>;
 
 const api = {
   ...methods,

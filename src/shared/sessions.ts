@@ -14,7 +14,11 @@ export const RUNNER_MODES = ['segmented', 'simple'] as const;
 /** A whole number within limits, the limits written once for the schema and the command line. */
 export function wholeNumberSchema(name: string, limits: { readonly min: number; readonly max: number }) {
   const between = `${name} must be between ${limits.min} and ${limits.max}`;
-  return z.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(limits.min, between).max(limits.max, between);
+  return z
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(limits.min, between)
+    .max(limits.max, between);
 }
 
 /** Audio per chunk fed to the engine (in simple mode one chunk is one inference): its limits, for every side. */

@@ -36,7 +36,10 @@ describe('cli sessions and export', () => {
   it('lists sessions as JSON lines with the fields scripts rely on', async () => {
     const { code, stdout } = await cli('sessions', '--json');
     expect(code).toBe(0);
-    const [session] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const [session] = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(session).toMatchObject({ id: imported.id, title: 'Two speakers', source: 'file', status: 'done', original_name: 'stereo-two-speakers.flac' });
     expect(session.duration).toBeCloseTo(10, 2);
     expect(readFileSync(session.audio_path)).toEqual(readFileSync(dataFile('stereo-two-speakers.flac')));

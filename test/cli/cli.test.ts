@@ -27,16 +27,40 @@ describe('cli process', () => {
     const { code, stdout, stderr } = await cli('process', dataFile('stereo-two-speakers.ogg'), '--model-config', instantModel, '--interim');
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    const events = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
-    expect(events.filter((e) => e.type === 'segment' && e.is_final).map((e) => e.channel).sort()).toEqual([0, 1]);
+    const events = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(
+      events
+        .filter((e) => e.type === 'segment' && e.is_final)
+        .map((e) => e.channel)
+        .sort(),
+    ).toEqual([0, 1]);
     expect(events.some((e) => e.type === 'segment' && e.is_final === false)).toBe(true);
     for (const event of events) expect(Object.keys(event)[0]).toBe('channel');
   });
 
   it('runs the simple runner with chunks of the size asked for', async () => {
-    const { code, stdout } = await cli('process', dataFile('vad-node-test.wav'), '--mode', 'simple', '--chunk-ms', '500', '--model-config', instantModel, '--pool', '2', '--max-futures', '2');
+    const { code, stdout } = await cli(
+      'process',
+      dataFile('vad-node-test.wav'),
+      '--mode',
+      'simple',
+      '--chunk-ms',
+      '500',
+      '--model-config',
+      instantModel,
+      '--pool',
+      '2',
+      '--max-futures',
+      '2',
+    );
     expect(code).toBe(0);
-    const events = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const events = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     // 5.12 s of audio in 500 ms chunks: 11 chunks, the counts adding up to the audio at 16 kHz.
     expect(events).toHaveLength(11);
     expect(events.reduce((n, e) => n + e.count, 0)).toBe(Math.round((225992 * 16000) / 44100));
@@ -47,9 +71,12 @@ describe('cli process', () => {
     // gets an environment without them, and a home of its own to show what it would have left.
     const home = join(scratch, 'home');
     mkdirSync(home);
-    const ciVariables = /^(CI|TF_BUILD|GITHUB_ACTIONS|GITLAB_CI|CIRCLECI|TRAVIS|JENKINS_URL|CODEBUILD_BUILD_ID|BUILDKITE|TEAMCITY_VERSION|APPVEYOR|BITBUCKET_BUILD_NUMBER)$/;
+    const ciVariables =
+      /^(CI|TF_BUILD|GITHUB_ACTIONS|GITLAB_CI|CIRCLECI|TRAVIS|JENKINS_URL|CODEBUILD_BUILD_ID|BUILDKITE|TEAMCITY_VERSION|APPVEYOR|BITBUCKET_BUILD_NUMBER)$/;
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !ciVariables.test(name) && name !== 'XDG_CACHE_HOME'));
-    await run('npm', ['run', '--silent', 'cli', '--', 'process', dataFile('vad-node-test.wav'), '--model-config', instantModel], { env: { ...env, HOME: home } });
+    await run('npm', ['run', '--silent', 'cli', '--', 'process', dataFile('vad-node-test.wav'), '--model-config', instantModel], {
+      env: { ...env, HOME: home },
+    });
     expect(readdirSync(home, { recursive: true })).toEqual([]);
   });
 
@@ -94,7 +121,11 @@ describe('cli process', () => {
     ['missing.wav', null, /cannot decode .*missing\.wav: no such file/],
     ['empty.wav', Buffer.alloc(0), /the file is empty/],
     ['notes.txt', Buffer.from('these are not sounds\n'.repeat(50)), /not a recognised audio format/],
-    ['truncated.mp3', Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(3000, 0x55)]), /cannot decode .*truncated\.mp3: the mp3 decoder found no audio/],
+    [
+      'truncated.mp3',
+      Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(3000, 0x55)]),
+      /cannot decode .*truncated\.mp3: the mp3 decoder found no audio/,
+    ],
   ])('gives a one-line error and exit 1 for an undecodable file (%s)', async (name, content, message) => {
     const path = join(scratch, name);
     if (content) writeFileSync(path, content);

@@ -30,7 +30,9 @@ function unwrap<T>(result: Result<T>): T {
 }
 
 const finalTimes = (events: ApiResponse[]) =>
-  events.filter((e) => e.type === 'segment' && e.is_final === true).map((e) => [e.channel, (e as { start_time: number }).start_time, (e as { end_time: number }).end_time]);
+  events
+    .filter((e) => e.type === 'segment' && e.is_final === true)
+    .map((e) => [e.channel, (e as { start_time: number }).start_time, (e as { end_time: number }).end_time]);
 
 afterAll(() => {
   for (const win of BrowserWindowDouble.getAllWindows()) win.close();
@@ -56,7 +58,12 @@ describe('the desktop app', () => {
     // The worklet's blocks: interleaved float PCM at the device's rate, each a fresh ArrayBuffer.
     const { format, bytes } = readPcmWav(dataFile('mic-speech-12s.wav'));
     const samples = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
-    const session = unwrap(await api.startRecording({ format: { channels: 1, sample_rate: format.sample_rate, bit_depth: 32, is_float: true }, settings: { mode: 'segmented', interim_results: false } }));
+    const session = unwrap(
+      await api.startRecording({
+        format: { channels: 1, sample_rate: format.sample_rate, bit_depth: 32, is_float: true },
+        settings: { mode: 'segmented', interim_results: false },
+      }),
+    );
     for (let offset = 0; offset < samples.length; offset += BLOCK_FRAMES) {
       const block = Float32Array.from(samples.subarray(offset, offset + BLOCK_FRAMES), (s) => s / 32768);
       api.sendAudio(session.id, block.buffer);
@@ -74,7 +81,12 @@ describe('the desktop app', () => {
     const modelConfig = join(home, 'instant.json');
     writeFileSync(modelConfig, JSON.stringify({ model: INSTANT_MODEL }));
     const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'cli', '--', 'process', stopped.audio_path!, '--model-config', modelConfig]);
-    const cliFinals = finalTimes(stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as ApiResponse));
+    const cliFinals = finalTimes(
+      stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as ApiResponse),
+    );
     expect(desktopFinals).toEqual(cliFinals);
 
     // The window plays the stored audio from the app's own scheme, with byte ranges for seeking.

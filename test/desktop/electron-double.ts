@@ -274,7 +274,13 @@ export class IpcRendererDouble extends EventEmitter {
     try {
       // Queued behind the messages sent before it: Invoke and Message share one Mojo pipe
       // (ElectronApiIPC in shell/common/api/api.mojom), which keeps their order.
-      result = await new Promise((resolve, reject) => later(() => Promise.resolve().then(() => handler(this.event(), ...cloned)).then(resolve, reject)));
+      result = await new Promise((resolve, reject) =>
+        later(() =>
+          Promise.resolve()
+            .then(() => handler(this.event(), ...cloned))
+            .then(resolve, reject),
+        ),
+      );
     } catch (error) {
       throw new Error(`Error invoking remote method '${channel}': ${String(error)}`, { cause: error });
     }
@@ -327,7 +333,8 @@ export function acrossBridge(value: unknown): unknown {
   if (ArrayBuffer.isView(value) || CLONEABLE.some((type) => value instanceof type)) return structuredClone(value);
   if (Array.isArray(value)) return value.map(acrossBridge);
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) throw new TypeError(`an object of class ${proto?.constructor?.name} cannot be sent over the context bridge`);
+  if (proto !== Object.prototype && proto !== null)
+    throw new TypeError(`an object of class ${proto?.constructor?.name} cannot be sent over the context bridge`);
   return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, acrossBridge(v)]));
 }
 
@@ -403,7 +410,10 @@ function isV8Flag(arg: string): boolean {
   v8Flags ??= new Set(
     [...execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).matchAll(/^\s+--([a-z0-9-_]+)/gm)].map((m) => m[1]!.replaceAll('_', '-')),
   );
-  const name = arg.replace(/^--(no-)?/, '').split('=')[0]!.replaceAll('_', '-');
+  const name = arg
+    .replace(/^--(no-)?/, '')
+    .split('=')[0]!
+    .replaceAll('_', '-');
   return v8Flags.has(name);
 }
 

@@ -53,26 +53,38 @@ let dispose: () => void;
 
 /** The pages that must not reach the back end, each as the renderer it would call from. */
 const FOREIGN_PAGES: [string, () => Page][] = [
-  ['another site in the app window', () => {
-    const other = new BrowserWindowDouble();
-    void other.loadURL('https://evil.example/');
-    appWindow = other;
-    return other.webContents.renderer;
-  }],
-  ['the app page in another window', () => {
-    const other = new BrowserWindowDouble();
-    void other.loadFile(rendererIndexHtml);
-    return other.webContents.renderer;
-  }],
-  ['another file in the app window', () => {
-    void win.loadFile('/tmp/index.html');
-    return win.webContents.renderer;
-  }],
-  ['a sub frame of the app page', () => {
-    const sub = new WebFrameMainDouble(appUrl, win.webContents.processId);
-    sub.parent = win.webContents.mainFrame;
-    return new IpcRendererDouble(win.webContents, sub);
-  }],
+  [
+    'another site in the app window',
+    () => {
+      const other = new BrowserWindowDouble();
+      void other.loadURL('https://evil.example/');
+      appWindow = other;
+      return other.webContents.renderer;
+    },
+  ],
+  [
+    'the app page in another window',
+    () => {
+      const other = new BrowserWindowDouble();
+      void other.loadFile(rendererIndexHtml);
+      return other.webContents.renderer;
+    },
+  ],
+  [
+    'another file in the app window',
+    () => {
+      void win.loadFile('/tmp/index.html');
+      return win.webContents.renderer;
+    },
+  ],
+  [
+    'a sub frame of the app page',
+    () => {
+      const sub = new WebFrameMainDouble(appUrl, win.webContents.processId);
+      sub.parent = win.webContents.mainFrame;
+      return new IpcRendererDouble(win.webContents, sub);
+    },
+  ],
   ['a frame that is gone', () => new IpcRendererDouble(win.webContents, null)],
 ];
 
@@ -81,7 +93,9 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 beforeAll(() => electron.becomeReady());
 
 beforeEach(async () => {
-  handlers = Object.fromEntries(METHOD_NAMES.map((method) => [method, vi.fn(async (_args: unknown): Promise<unknown> => ({ from: method }))])) as typeof handlers;
+  handlers = Object.fromEntries(
+    METHOD_NAMES.map((method) => [method, vi.fn(async (_args: unknown): Promise<unknown> => ({ from: method }))]),
+  ) as typeof handlers;
   handlers.startRecording.mockImplementation(async () => session(SESSION_ID));
   sendAudio = vi.fn<Bridge['sendAudio']>();
   interruptRecording = vi.fn<Bridge['interruptRecording']>(async () => undefined);
@@ -110,7 +124,16 @@ describe('methods', () => {
     expect([...electron.ipcMain.handlers.keys()].sort()).toEqual(METHOD_NAMES.map(ipcChannel).sort());
     expect(new Set(METHOD_NAMES.map(ipcChannel)).size).toBe(METHOD_NAMES.length);
     // Electron refuses a second handler for a channel: a second setupIpc is a programming error.
-    expect(() => setupIpc({ handlers: handlers as unknown as Handlers, sendAudio, interruptRecording, service: service as SessionService, isAppFrame: () => true, getWebContents: () => undefined })).toThrow(/second handler/);
+    expect(() =>
+      setupIpc({
+        handlers: handlers as unknown as Handlers,
+        sendAudio,
+        interruptRecording,
+        service: service as SessionService,
+        isAppFrame: () => true,
+        getWebContents: () => undefined,
+      }),
+    ).toThrow(/second handler/);
     dispose();
     expect(electron.ipcMain.handlers.size).toBe(0);
     expect(electron.ipcMain.listenerCount(AUDIO_CHANNEL)).toBe(0);
@@ -130,7 +153,10 @@ describe('methods', () => {
   it.each(FOREIGN_PAGES)('refuses %s without reaching any handler', async (_name, foreignPage) => {
     const foreign = foreignPage();
     for (const method of METHOD_NAMES) {
-      expect(await foreign.invoke(ipcChannel(method), { id: SESSION_ID })).toEqual({ ok: false, error: { code: 'failed_precondition', message: 'caller is not the app' } });
+      expect(await foreign.invoke(ipcChannel(method), { id: SESSION_ID })).toEqual({
+        ok: false,
+        error: { code: 'failed_precondition', message: 'caller is not the app' },
+      });
       expect(handlers[method]).not.toHaveBeenCalled();
     }
   });
@@ -227,7 +253,15 @@ describe('audio', () => {
     try {
       page.send(AUDIO_CHANNEL, SESSION_ID, new Uint8Array(4));
       await page.invoke(ipcChannel('startRecording'), FORMAT);
-      for (const args of [[null], ['audio'], [SESSION_ID], [7, new Uint8Array(4)], [SESSION_ID, [1, 2]], [SESSION_ID, new ArrayBuffer(4)], ['another', new Uint8Array(4)]]) {
+      for (const args of [
+        [null],
+        ['audio'],
+        [SESSION_ID],
+        [7, new Uint8Array(4)],
+        [SESSION_ID, [1, 2]],
+        [SESSION_ID, new ArrayBuffer(4)],
+        ['another', new Uint8Array(4)],
+      ]) {
         page.send(AUDIO_CHANNEL, ...args);
       }
       await tick();

@@ -31,18 +31,8 @@ const builtApp: AppLocation = { rendererIndexHtml };
 const appPageUrl = pathToFileURL(rendererIndexHtml).href;
 const devApp: AppLocation = { devServerUrl: 'http://localhost:5173', rendererIndexHtml };
 
-type RequestHandler = (
-  contents: unknown,
-  permission: string,
-  callback: (granted: boolean) => void,
-  details: Record<string, unknown>,
-) => void;
-type CheckHandler = (
-  contents: unknown,
-  permission: string,
-  requestingOrigin: string,
-  details: Record<string, unknown>,
-) => boolean;
+type RequestHandler = (contents: unknown, permission: string, callback: (granted: boolean) => void, details: Record<string, unknown>) => void;
+type CheckHandler = (contents: unknown, permission: string, requestingOrigin: string, details: Record<string, unknown>) => boolean;
 
 function fakeSession(location: AppLocation): { request: RequestHandler; check: CheckHandler } {
   let request: RequestHandler | undefined;
@@ -61,12 +51,7 @@ function fakeSession(location: AppLocation): { request: RequestHandler; check: C
 }
 
 /** Runs the request handler and returns what it answered. */
-function requestPermission(
-  handler: RequestHandler,
-  permission: string,
-  requestingUrl: string,
-  extra: Record<string, unknown> = {},
-): boolean {
+function requestPermission(handler: RequestHandler, permission: string, requestingUrl: string, extra: Record<string, unknown> = {}): boolean {
   const callback = vi.fn();
   handler({}, permission, callback, { isMainFrame: true, requestingUrl, ...extra });
   expect(callback).toHaveBeenCalledTimes(1);

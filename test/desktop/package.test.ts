@@ -89,7 +89,9 @@ function standInElectron(dir: string): void {
   // states (RunAsNode on, cookie encryption off, NODE_OPTIONS on, --inspect on, asar integrity
   // off, only-asar off, browser V8 snapshot off, file:// privileges on; '1' = on, '0' = off).
   const wire = Buffer.concat([Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'), Buffer.from([1, 8]), Buffer.from('10110001')]);
-  writeFileSync(join(dir, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\nexit 1\n# stand-in for the Electron binary: '), wire, Buffer.from('\n')]), { mode: 0o755 });
+  writeFileSync(join(dir, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\nexit 1\n# stand-in for the Electron binary: '), wire, Buffer.from('\n')]), {
+    mode: 0o755,
+  });
   writeFileSync(join(dir, 'LICENSE'), 'stand-in\n');
   writeFileSync(join(dir, 'LICENSES.chromium.html'), '<!-- stand-in -->\n');
 }
@@ -130,10 +132,23 @@ beforeAll(async () => {
   writeFileSync(config, yaml);
   const output = join(work, 'dist');
   const started = performance.now();
-  await run(process.execPath, [join(root, 'node_modules/electron-builder/cli.js'), '--dir', '--linux', '--x64', '--config', config, `-c.electronDist=${electronDist}`, `-c.directories.output=${output}`], {
-    ...process.env,
-    CSC_IDENTITY_AUTO_DISCOVERY: 'false',
-  });
+  await run(
+    process.execPath,
+    [
+      join(root, 'node_modules/electron-builder/cli.js'),
+      '--dir',
+      '--linux',
+      '--x64',
+      '--config',
+      config,
+      `-c.electronDist=${electronDist}`,
+      `-c.directories.output=${output}`,
+    ],
+    {
+      ...process.env,
+      CSC_IDENTITY_AUTO_DISCOVERY: 'false',
+    },
+  );
   const seconds = (performance.now() - started) / 1000;
   const appDir = join(output, 'linux-unpacked');
   const resources = join(appDir, 'resources');
@@ -208,7 +223,10 @@ function entryOf(pkg: PackageJson, subpath: string): string | undefined {
   };
   const { exports } = pkg;
   if (exports !== undefined) {
-    const map = typeof exports === 'object' && exports && Object.keys(exports).some((key) => key.startsWith('.')) ? (exports as Record<string, unknown>) : { '.': exports };
+    const map =
+      typeof exports === 'object' && exports && Object.keys(exports).some((key) => key.startsWith('.'))
+        ? (exports as Record<string, unknown>)
+        : { '.': exports };
     return pick(map[subpath]);
   }
   return subpath === '.' ? (pkg.main ?? 'index.js') : subpath;
@@ -262,8 +280,12 @@ describe('the packaged app (electron-builder --dir, linux x64, stand-in Electron
 
   it('resolves every import of the main-process and preload bundles inside the archive', () => {
     const bundles = [
-      ...readdirSync(join(root, 'out/main')).filter((file) => file.endsWith('.js')).map((file) => `out/main/${file}`),
-      ...readdirSync(join(root, 'out/preload')).filter((file) => file.endsWith('.cjs')).map((file) => `out/preload/${file}`),
+      ...readdirSync(join(root, 'out/main'))
+        .filter((file) => file.endsWith('.js'))
+        .map((file) => `out/main/${file}`),
+      ...readdirSync(join(root, 'out/preload'))
+        .filter((file) => file.endsWith('.cjs'))
+        .map((file) => `out/preload/${file}`),
     ];
     const packages = new Set<string>();
     for (const bundle of bundles) {
@@ -316,7 +338,10 @@ describe('the packaged app (electron-builder --dir, linux x64, stand-in Electron
     const present = [...packed.entries.keys()]
       .filter((path) => /(^|\/)node_modules\/(@[^/]+\/)?[^/@.][^/]*\/package\.json$/.test(path))
       .map((path) => path.slice(0, -'/package.json'.length));
-    expect(present.filter((dir) => !visited.has(dir)), 'packages nothing depends on').toEqual([]);
+    expect(
+      present.filter((dir) => !visited.has(dir)),
+      'packages nothing depends on',
+    ).toEqual([]);
     for (const dev of ['electron', 'electron-builder', 'vite', 'svelte', 'vitest', 'typescript']) expect(packageDir(dev, '')).toBeUndefined();
   });
 
@@ -334,7 +359,7 @@ describe('the packaged app (electron-builder --dir, linux x64, stand-in Electron
     }
   });
 
-  it("carries no onnxruntime binaries of other platforms or processors", () => {
+  it('carries no onnxruntime binaries of other platforms or processors', () => {
     const ortBinaries = [...packed.entries.keys()].filter((path) => /onnxruntime-node\/bin\/napi-v[^/]+\/[^/]+\/[^/]+\//.test(path));
     expect(ortBinaries.length).toBeGreaterThan(0);
     for (const path of ortBinaries) expect(path).toMatch(/onnxruntime-node\/bin\/napi-v[^/]+\/linux\/x64\//);
@@ -356,7 +381,9 @@ describe('the packaged app (electron-builder --dir, linux x64, stand-in Electron
   it(`keeps the resources folder under ${RESOURCES_LIMIT_MB} MB`, () => {
     const megabytes = folderBytes(packed.resources) / 1e6;
     const files = [...packed.entries.values()].filter((entry) => !entry.directory).length;
-    console.log(`packed in ${packed.seconds.toFixed(1)} s: resources ${megabytes.toFixed(1)} MB, app.asar ${files} files (${[...packed.entries.values()].filter((entry) => !entry.directory && entry.unpacked).length} of them unpacked)`);
+    console.log(
+      `packed in ${packed.seconds.toFixed(1)} s: resources ${megabytes.toFixed(1)} MB, app.asar ${files} files (${[...packed.entries.values()].filter((entry) => !entry.directory && entry.unpacked).length} of them unpacked)`,
+    );
     expect(megabytes).toBeLessThan(RESOURCES_LIMIT_MB);
   });
 });
@@ -366,12 +393,19 @@ describe("electron-builder.yml's onnxruntime patterns", () => {
   // checked for every target with electron-builder's own matcher (minimatch, { dot: true }), their
   // macros expanded as app-builder-lib's macroExpander does: ${os} is mac, linux or win, ${arch}
   // the target's arch, ${/*} a folder and its content.
-  const config = yaml.load(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as { files: unknown[]; mac: { target: Array<{ target: string; arch: string | string[] }> } };
+  const config = yaml.load(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as {
+    files: unknown[];
+    mac: { target: Array<{ target: string; arch: string | string[] }> };
+  };
   const excludes = config.files.filter((item): item is string => typeof item === 'string' && item.startsWith('!') && item.includes('onnxruntime-node/bin'));
   const binaries = readdirSync(join(root, 'node_modules/onnxruntime-node/bin')).flatMap((napi) =>
     readdirSync(join(root, 'node_modules/onnxruntime-node/bin', napi)).flatMap((platform) =>
       readdirSync(join(root, 'node_modules/onnxruntime-node/bin', napi, platform)).flatMap((arch) =>
-        readdirSync(join(root, 'node_modules/onnxruntime-node/bin', napi, platform, arch)).map((file) => ({ platform, arch, path: `node_modules/onnxruntime-node/bin/${napi}/${platform}/${arch}/${file}` })),
+        readdirSync(join(root, 'node_modules/onnxruntime-node/bin', napi, platform, arch)).map((file) => ({
+          platform,
+          arch,
+          path: `node_modules/onnxruntime-node/bin/${napi}/${platform}/${arch}/${file}`,
+        })),
       ),
     ),
   );

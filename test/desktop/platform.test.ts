@@ -29,13 +29,25 @@ describe('unsupportedPlatformReason', () => {
   });
 
   it('accepts the platforms onnxruntime-node has binaries for', () => {
-    for (const [platform, arch] of [['darwin', 'arm64'], ['linux', 'x64'], ['linux', 'arm64'], ['win32', 'x64'], ['win32', 'arm64']]) {
+    for (const [platform, arch] of [
+      ['darwin', 'arm64'],
+      ['linux', 'x64'],
+      ['linux', 'arm64'],
+      ['win32', 'x64'],
+      ['win32', 'arm64'],
+    ]) {
       expect(unsupportedPlatformReason(platform!, arch!), `${platform}/${arch}`).toBeUndefined();
     }
   });
 
   it('refuses any other platform or processor, naming it and where the app runs', () => {
-    for (const [platform, arch] of [['linux', 'ia32'], ['linux', 'arm'], ['win32', 'ia32'], ['freebsd', 'x64'], ['linux', 'riscv64']]) {
+    for (const [platform, arch] of [
+      ['linux', 'ia32'],
+      ['linux', 'arm'],
+      ['win32', 'ia32'],
+      ['freebsd', 'x64'],
+      ['linux', 'riscv64'],
+    ]) {
       const reason = unsupportedPlatformReason(platform!, arch!);
       expect(reason, `${platform}/${arch}`).toContain(`${platform} with ${arch}`);
       expect(reason).toMatch(/Apple silicon.*Linux and Windows on x64 or arm64/);

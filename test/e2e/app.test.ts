@@ -159,7 +159,10 @@ describe.skipIf(!hasChromium)('the app in Chromium', () => {
     expect(exported).toEqual(JSON.parse(await cli(harness, 'export', session.id, '--format', 'json')));
 
     // Delete, after confirming.
-    await sidebar.locator('li', { hasText: 'ten-minutes' }).getByRole('button', { name: /^Delete/ }).click();
+    await sidebar
+      .locator('li', { hasText: 'ten-minutes' })
+      .getByRole('button', { name: /^Delete/ })
+      .click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => sidebar.locator('li button.open').count()).toBe(2);
     expect((await storedSessions(harness)).map((s) => s.original_name)).not.toContain('ten-minutes.wav');
@@ -210,7 +213,9 @@ describe.skipIf(!hasChromium)('the app in Chromium', () => {
     await screenshot(page, 'dark-1024x640');
     // Nothing overflows the window sideways; every button has a name.
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-    const unnamed = await page.locator('button').evaluateAll((buttons) => buttons.filter((b) => !(b.getAttribute('aria-label') || b.textContent?.trim())).length);
+    const unnamed = await page
+      .locator('button')
+      .evaluateAll((buttons) => buttons.filter((b) => !(b.getAttribute('aria-label') || b.textContent?.trim())).length);
     expect(unnamed).toBe(0);
   });
 });

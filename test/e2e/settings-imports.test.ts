@@ -126,7 +126,9 @@ describe.skipIf(!hasChromium)('settings and imports in Chromium', () => {
     expect(Date.now() - stopped).toBeLessThan(2_500);
     const [session] = (await storedSessions(harness)).filter((s) => s.source === 'mic');
     expect(session).toMatchObject({ status: 'done', settings: { mode: 'simple', chunk_ms: 1000 } });
-    const segments = (await exported(harness, session!.id)).filter((e): e is Extract<ApiResponse, { type: 'segment' }> => e.type === 'segment' && e.channel === 0);
+    const segments = (await exported(harness, session!.id)).filter(
+      (e): e is Extract<ApiResponse, { type: 'segment' }> => e.type === 'segment' && e.channel === 0,
+    );
     expect(segments.length).toBeLessThanOrEqual(Math.ceil(session!.duration!) + 1);
     for (const segment of segments.slice(0, -1)) expect(segment.end_time - segment.start_time).toBeCloseTo(1, 2);
     await page.locator('section.record').getByLabel('Mode').selectOption('segmented');

@@ -13,7 +13,14 @@ function startError(patch: Record<string, unknown>, format: Record<string, unkno
 
 describe('start requests', () => {
   it('accepts every supported format, with interim results off by default', () => {
-    for (const [bit_depth, is_float] of [[8, false], [16, false], [24, false], [32, false], [32, true], [64, true]] as const) {
+    for (const [bit_depth, is_float] of [
+      [8, false],
+      [16, false],
+      [24, false],
+      [32, false],
+      [32, true],
+      [64, true],
+    ] as const) {
       for (const channels of [1, 32]) {
         for (const sample_rate of [8000, 16000, 44100, 384000]) {
           const parsed = StartMessageSchema.parse({ request: 'start', format: { channels, sample_rate, bit_depth, is_float } });

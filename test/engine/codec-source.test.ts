@@ -37,7 +37,9 @@ async function decodeError(name: string, bytes: Buffer): Promise<string> {
 
 describe('hostile MP4 files', () => {
   it('refuses a file without a moov box (a recording cut short before its index was written)', async () => {
-    expect(await decodeError('no-moov.m4a', Buffer.concat([ftyp, box('mdat', Buffer.alloc(200_000, 0x21))]))).toBe('cannot decode no-moov.m4a: it has no moov box (the file may be cut short)');
+    expect(await decodeError('no-moov.m4a', Buffer.concat([ftyp, box('mdat', Buffer.alloc(200_000, 0x21))]))).toBe(
+      'cannot decode no-moov.m4a: it has no moov box (the file may be cut short)',
+    );
   });
 
   it('refuses a moov box that runs past the end of the file', async () => {
@@ -48,9 +50,10 @@ describe('hostile MP4 files', () => {
 
   it('refuses a moov box without an audio track', async () => {
     const mvhd = box('mvhd', Buffer.alloc(100));
-    expect(await decodeError('no-audio.m4a', Buffer.concat([ftyp, box('moov', mvhd), box('mdat', Buffer.alloc(1000))]))).toMatch(/^cannot decode no-audio\.m4a: No audio track found in MP4/);
+    expect(await decodeError('no-audio.m4a', Buffer.concat([ftyp, box('moov', mvhd), box('mdat', Buffer.alloc(1000))]))).toMatch(
+      /^cannot decode no-audio\.m4a: No audio track found in MP4/,
+    );
   });
-
 });
 
 describe('the order an MP4 file is read in', () => {
@@ -63,11 +66,24 @@ describe('the order an MP4 file is read in', () => {
     stcoBody.writeUInt32BE(first, 8);
     const co64Body = Buffer.alloc(16);
     co64Body.writeUInt32BE(1, 4);
-    const moov = box('moov', box('trak', box('mdia', box('minf', box('stbl', box('stco', stcoBody))))), box('trak', box('mdia', box('minf', box('stbl', box('co64', co64Body))))));
+    const moov = box(
+      'moov',
+      box('trak', box('mdia', box('minf', box('stbl', box('stco', stcoBody))))),
+      box('trak', box('mdia', box('minf', box('stbl', box('co64', co64Body))))),
+    );
     const second = ftyp.length + mdat1.length + moov.length + 8; // the samples of the mdat after the moov
     stcoBody.writeUInt32BE(second, 12);
     co64Body.writeUInt32BE(first + 10, 12);
-    const bytes = Buffer.concat([ftyp, mdat1, box('moov', box('trak', box('mdia', box('minf', box('stbl', box('stco', stcoBody))))), box('trak', box('mdia', box('minf', box('stbl', box('co64', co64Body)))))), mdat2]);
+    const bytes = Buffer.concat([
+      ftyp,
+      mdat1,
+      box(
+        'moov',
+        box('trak', box('mdia', box('minf', box('stbl', box('stco', stcoBody))))),
+        box('trak', box('mdia', box('minf', box('stbl', box('co64', co64Body))))),
+      ),
+      mdat2,
+    ]);
     const path = join(dir, 'late-moov.m4a');
     writeFileSync(path, bytes);
     const file = await open(path, 'r');
@@ -103,13 +119,22 @@ describe('MP3 frame headers', () => {
     expect(frameHeader(Buffer.from([0xff, 0xfb, 0x90, 0xc4]), 0)).toMatchObject({ channels: 1, length: 417 });
     // MPEG-2 layer III, 64 kbit/s, 22.05 kHz, padded, dual channel.
     expect(frameHeader(Buffer.from([0xff, 0xf3, 0x82, 0x84]), 0)).toMatchObject({ channels: 2, length: 209 });
-    for (const bad of [[0xff, 0xeb, 0x90, 0x64], [0xff, 0xf9, 0x90, 0x64], [0xff, 0xfb, 0xf0, 0x64], [0xff, 0xfb, 0x9c, 0x64], [0xff, 0xfb, 0x90, 0x66], [0xfe, 0xfb, 0x90, 0x64]]) {
+    for (const bad of [
+      [0xff, 0xeb, 0x90, 0x64],
+      [0xff, 0xf9, 0x90, 0x64],
+      [0xff, 0xfb, 0xf0, 0x64],
+      [0xff, 0xfb, 0x9c, 0x64],
+      [0xff, 0xfb, 0x90, 0x66],
+      [0xfe, 0xfb, 0x90, 0x64],
+    ]) {
       expect(frameHeader(Buffer.from(bad), 0), JSON.stringify(bad)).toBeUndefined();
     }
   });
 
   it('refuses an ID3 tag with no audio after it', async () => {
     const tag = Buffer.from([0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0x10, 0]); // 2048 bytes of tag
-    expect(await decodeError('tag-only.mp3', Buffer.concat([tag, Buffer.alloc(2048)]))).toMatch(/^cannot decode tag-only\.mp3: (no audio could be decoded from this mp3 file|the mp3 decoder found no audio)/);
+    expect(await decodeError('tag-only.mp3', Buffer.concat([tag, Buffer.alloc(2048)]))).toMatch(
+      /^cannot decode tag-only\.mp3: (no audio could be decoded from this mp3 file|the mp3 decoder found no audio)/,
+    );
   });
 });

@@ -17,9 +17,7 @@ describe('PcmDecoder', () => {
           fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 20 }),
           (channels, frames, cuts) => {
             const format: AudioFormat = { channels, sample_rate: 16000, bit_depth, is_float };
-            const audio = Array.from({ length: channels }, (_, c) =>
-              Float32Array.from({ length: frames }, (_, i) => Math.sin(i * 0.37 + c) * 0.9),
-            );
+            const audio = Array.from({ length: channels }, (_, c) => Float32Array.from({ length: frames }, (_, i) => Math.sin(i * 0.37 + c) * 0.9));
             const bytes = encodePcm(audio, format);
             const decoder = new PcmDecoder(format);
             const decoded: Float32Array[][] = [];

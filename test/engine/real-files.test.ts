@@ -106,9 +106,21 @@ describe.skipIf(!haveTools())('real files', () => {
   it('cli process on a LAME stereo MP3 whose opening is the same in both channels exits 0 with finals on both', async () => {
     const model = join(dir, 'instant.json');
     writeFileSync(model, JSON.stringify({ model: { delay: 0, constant_factor: 0, jitter: 0, warmup_penalty: 0, failure_rate: 0 } }));
-    const { stdout, stderr } = await promisify(execFile)('npm', ['run', '--silent', 'cli', '--', 'process', corpus.files['lame-identical-opening.mp3']!, '--model-config', model]);
+    const { stdout, stderr } = await promisify(execFile)('npm', [
+      'run',
+      '--silent',
+      'cli',
+      '--',
+      'process',
+      corpus.files['lame-identical-opening.mp3']!,
+      '--model-config',
+      model,
+    ]);
     expect(stderr).toBe('');
-    const events = stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as ApiResponse);
+    const events = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as ApiResponse);
     const finalChannels = events.filter((e) => e.type === 'segment' && e.is_final).map((e) => e.channel);
     expect(new Set(finalChannels)).toEqual(new Set([0, 1]));
   });

@@ -7,7 +7,6 @@ const { create, ConverterType } = pkg;
 
 const RATES = [8000, 11025, 22050, 44100, 48000, 96000, 192000, 384000, 44101];
 
-
 function noise(n: number, seed: number): Float32Array {
   const next = seededRandom(seed);
   return Float32Array.from({ length: n }, () => next() * 2 - 1);
@@ -25,15 +24,10 @@ function tones(n: number, rate: number, freqs: number[], phases: number[] = []):
 }
 
 /** Feeds `x` in chunks of `size(i)` samples (i = input position) and concatenates process() and flush(). */
-function resample(
-  inRate: number,
-  outRate: number,
-  x: Float32Array,
-  size: (i: number) => number = () => x.length,
-): Float32Array {
+function resample(inRate: number, outRate: number, x: Float32Array, size: (i: number) => number = () => x.length): Float32Array {
   const r = createResampler(inRate, outRate);
   const parts: Float32Array[] = [];
-  for (let i = 0; i < x.length; ) {
+  for (let i = 0; i < x.length;) {
     const n = Math.max(1, Math.min(size(i), x.length - i));
     parts.push(r.process(x.subarray(i, i + n)));
     i += n;
@@ -75,13 +69,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array, from = 0, to = a.length): 
 
 describe('createResampler', () => {
   it('produces exactly round(n * out / in) samples, whatever the chunking', () => {
-    const pairs = [
-      ...RATES.map((rate) => [rate, 16000]),
-      [44100, 48000],
-      [48000, 44100],
-      [16000, 8000],
-      [8000, 44100],
-    ];
+    const pairs = [...RATES.map((rate) => [rate, 16000]), [44100, 48000], [48000, 44100], [16000, 8000], [8000, 44100]];
     for (const [inRate, outRate] of pairs) {
       for (const n of [0, 1, 2, 3, 17, 1000, 4801, 20000]) {
         const x = noise(n, n + 1);

@@ -117,7 +117,23 @@ function riff(chunks: Buffer[], { form = 'RIFF', size }: { form?: string; size?:
 }
 
 /** A fmt chunk body: 16 bytes, 18 (cbSize 0) or WAVE_FORMAT_EXTENSIBLE (40). */
-function fmt({ tag, channels, rate = 44100, bits, length = 16, subTag, blockAlign }: { tag: number; channels: number; rate?: number; bits: number; length?: 16 | 18 | 40; subTag?: number; blockAlign?: number }): Buffer {
+function fmt({
+  tag,
+  channels,
+  rate = 44100,
+  bits,
+  length = 16,
+  subTag,
+  blockAlign,
+}: {
+  tag: number;
+  channels: number;
+  rate?: number;
+  bits: number;
+  length?: 16 | 18 | 40;
+  subTag?: number;
+  blockAlign?: number;
+}): Buffer {
   const body = Buffer.alloc(length);
   const align = blockAlign ?? channels * Math.ceil(bits / 8);
   body.writeUInt16LE(length === 40 ? 0xfffe : tag, 0);
@@ -137,7 +153,16 @@ function fmt({ tag, channels, rate = 44100, bits, length = 16, subTag, blockAlig
 }
 
 const fact = (frames: number) => chunk('fact', Buffer.from(new Uint32Array([frames]).buffer));
-const info = (text: string) => chunk('LIST', Buffer.concat([Buffer.from('INFOICMT', 'ascii'), Buffer.from(new Uint32Array([text.length + 1]).buffer), Buffer.from(`${text}\0`), Buffer.alloc((text.length + 1) % 2)]));
+const info = (text: string) =>
+  chunk(
+    'LIST',
+    Buffer.concat([
+      Buffer.from('INFOICMT', 'ascii'),
+      Buffer.from(new Uint32Array([text.length + 1]).buffer),
+      Buffer.from(`${text}\0`),
+      Buffer.alloc((text.length + 1) % 2),
+    ]),
+  );
 
 function ds64(riffSize: number, dataSize: number, frames: number): Buffer {
   const body = Buffer.alloc(28);
@@ -188,7 +213,12 @@ describe('WAV layouts', () => {
   it('reads samples at any byte offset: metadata chunks of every size before the data', async () => {
     for (const junk of [1, 2, 3, 5, 6, 7]) {
       const { bytes, expected } = samples('f32', 2, 300);
-      const wav = riff([chunk('JUNK', Buffer.alloc(junk)), fmt({ tag: 3, channels: 2, bits: 32 }), chunk('iXML', Buffer.from('<x/>'.repeat(junk))), chunk('data', bytes)]);
+      const wav = riff([
+        chunk('JUNK', Buffer.alloc(junk)),
+        fmt({ tag: 3, channels: 2, bits: 32 }),
+        chunk('iXML', Buffer.from('<x/>'.repeat(junk))),
+        chunk('data', bytes),
+      ]);
       await expectSamples(file(wav), expected);
     }
   });
@@ -197,7 +227,16 @@ describe('WAV layouts', () => {
     const { bytes, expected } = samples('s24', 2, 999);
     const bext = chunk('bext', Buffer.alloc(602, 0x20));
     const cue = chunk('cue ', Buffer.alloc(28));
-    const wav = riff([chunk('JUNK', Buffer.alloc(28)), fmt({ tag: 1, channels: 2, bits: 24 }), bext, info('made by hand'), cue, chunk('data', bytes), info('after the data'), cue]);
+    const wav = riff([
+      chunk('JUNK', Buffer.alloc(28)),
+      fmt({ tag: 1, channels: 2, bits: 24 }),
+      bext,
+      info('made by hand'),
+      cue,
+      chunk('data', bytes),
+      info('after the data'),
+      cue,
+    ]);
     await expectSamples(file(wav), expected);
   });
 
@@ -251,7 +290,10 @@ describe('WAV layouts', () => {
 describe('RF64 and BW64', () => {
   it('reads RF64 as EBU Tech 3306 and ffmpeg write it: ds64 first, 32-bit sizes 0xFFFFFFFF', async () => {
     const { bytes, expected } = samples('s16', 2, 600);
-    const wav = riff([ds64(4 + 36 + 24 + 8 + bytes.length, bytes.length, 600), fmt({ tag: 1, channels: 2, bits: 16 }), chunk('data', bytes, { size: 0xffffffff })], { form: 'RF64', size: 0xffffffff });
+    const wav = riff(
+      [ds64(4 + 36 + 24 + 8 + bytes.length, bytes.length, 600), fmt({ tag: 1, channels: 2, bits: 16 }), chunk('data', bytes, { size: 0xffffffff })],
+      { form: 'RF64', size: 0xffffffff },
+    );
     const path = file(wav);
     expect((await probeAudioFile(path)).format).toBe('wav');
     await expectSamples(path, expected);
@@ -259,19 +301,28 @@ describe('RF64 and BW64', () => {
 
   it("reads the live recorder's RF64: ds64 where its JUNK chunk was, extensible float fmt, fact, data", async () => {
     const { bytes, expected } = samples('f32', 2, 800);
-    const wav = riff([ds64(0, bytes.length, 800), fmt({ tag: 3, channels: 2, bits: 32, length: 40 }), fact(0xffffffff), chunk('data', bytes, { size: 0xffffffff })], { form: 'RF64', size: 0xffffffff });
+    const wav = riff(
+      [ds64(0, bytes.length, 800), fmt({ tag: 3, channels: 2, bits: 32, length: 40 }), fact(0xffffffff), chunk('data', bytes, { size: 0xffffffff })],
+      { form: 'RF64', size: 0xffffffff },
+    );
     await expectSamples(file(wav), expected);
   });
 
   it('takes the data size from ds64, so that chunks after the data are not read as audio', async () => {
     const { bytes, expected } = samples('s24', 1, 301);
-    const wav = riff([ds64(0, bytes.length, 301), fmt({ tag: 1, channels: 1, bits: 24 }), chunk('data', bytes, { size: 0xffffffff }), info('after the data')], { form: 'RF64', size: 0xffffffff });
+    const wav = riff([ds64(0, bytes.length, 301), fmt({ tag: 1, channels: 1, bits: 24 }), chunk('data', bytes, { size: 0xffffffff }), info('after the data')], {
+      form: 'RF64',
+      size: 0xffffffff,
+    });
     await expectSamples(file(wav), expected);
   });
 
   it('trims a ds64 data size past the end of the file (a recording cut short), and reads a ds64 data size of 0 to the end', async () => {
     const { bytes, expected } = samples('s16', 2, 500);
-    const long = riff([ds64(0, 2 ** 40, 2 ** 38), fmt({ tag: 1, channels: 2, bits: 16 }), chunk('data', bytes, { size: 0xffffffff })], { form: 'RF64', size: 0xffffffff });
+    const long = riff([ds64(0, 2 ** 40, 2 ** 38), fmt({ tag: 1, channels: 2, bits: 16 }), chunk('data', bytes, { size: 0xffffffff })], {
+      form: 'RF64',
+      size: 0xffffffff,
+    });
     await expectSamples(file(long), expected);
     const unset = riff([ds64(0, 0, 0), fmt({ tag: 1, channels: 2, bits: 16 }), chunk('data', bytes, { size: 0xffffffff })], { form: 'RF64', size: 0xffffffff });
     await expectSamples(file(unset), expected);
@@ -279,7 +330,10 @@ describe('RF64 and BW64', () => {
 
   it('reads BW64, with and without ds64', async () => {
     const { bytes, expected } = samples('s24', 2, 400);
-    const big = riff([ds64(0, bytes.length, 400), fmt({ tag: 1, channels: 2, bits: 24, length: 40 }), chunk('data', bytes, { size: 0xffffffff })], { form: 'BW64', size: 0xffffffff });
+    const big = riff([ds64(0, bytes.length, 400), fmt({ tag: 1, channels: 2, bits: 24, length: 40 }), chunk('data', bytes, { size: 0xffffffff })], {
+      form: 'BW64',
+      size: 0xffffffff,
+    });
     await expectSamples(file(big), expected);
     const small = riff([chunk('JUNK', Buffer.alloc(28)), fmt({ tag: 1, channels: 2, bits: 24 }), chunk('data', bytes)], { form: 'BW64' });
     await expectSamples(file(small), expected);
@@ -299,7 +353,21 @@ function extended(value: number): Buffer {
   return out;
 }
 
-function aiff({ channels, frames, bits, rate = 44100, compression, chunks }: { channels: number; frames: number; bits: number; rate?: number; compression?: string; chunks: (comm: Buffer) => Buffer[] }): Buffer {
+function aiff({
+  channels,
+  frames,
+  bits,
+  rate = 44100,
+  compression,
+  chunks,
+}: {
+  channels: number;
+  frames: number;
+  bits: number;
+  rate?: number;
+  compression?: string;
+  chunks: (comm: Buffer) => Buffer[];
+}): Buffer {
   const commBody = Buffer.alloc(compression ? 24 : 18);
   commBody.writeUInt16BE(channels, 0);
   commBody.writeUInt32BE(frames, 2);
@@ -350,7 +418,10 @@ describe('AIFF and AIFF-C layouts', () => {
     const { bytes, expected } = samples('f32', 1, 250, false);
     const name = chunk('NAME', Buffer.from('odd'), { bigEndian: true });
     const extra = Buffer.concat([bytes, Buffer.alloc(40, 0x7f)]); // past COMM's frame count
-    const path = file(aiff({ channels: 1, frames: 250, bits: 32, compression: 'fl32', chunks: (comm) => [name, ssnd(extra, 3), name, comm] }), 'late-comm.aifc');
+    const path = file(
+      aiff({ channels: 1, frames: 250, bits: 32, compression: 'fl32', chunks: (comm) => [name, ssnd(extra, 3), name, comm] }),
+      'late-comm.aifc',
+    );
     await expectSamples(path, expected);
   });
 
@@ -372,22 +443,46 @@ describe('hostile headers fail with a message naming the problem', () => {
     ['no channels', riff([fmt({ tag: 1, channels: 0, bits: 16, blockAlign: 2 }), chunk('data', pcm)]), /declares no channels/],
     ['no sample rate', riff([fmt({ tag: 1, channels: 1, rate: 0, bits: 16 }), chunk('data', pcm)]), /declares no sample rate/],
     ['MP3 in WAV', riff([fmt({ tag: 0x55, channels: 1, bits: 0, blockAlign: 1 }), chunk('data', pcm)]), /codec \(MP3, format tag 0x0055\) is not supported/],
-    ['an unknown extensible sub-format', (() => {
-      const wav = riff([fmt({ tag: 1, channels: 1, bits: 16, length: 40 }), chunk('data', pcm)]);
-      wav[wav.indexOf('fmt ') + 8 + 30] = 0x07;
-      return wav;
-    })(), /sub-format is not PCM or IEEE float/],
-    ['a short extensible fmt chunk', (() => {
-      const body = Buffer.alloc(24);
-      body.writeUInt16LE(0xfffe, 0);
-      return riff([chunk('fmt ', body), chunk('data', pcm)]);
-    })(), /too short for WAVE_FORMAT_EXTENSIBLE/],
+    [
+      'an unknown extensible sub-format',
+      (() => {
+        const wav = riff([fmt({ tag: 1, channels: 1, bits: 16, length: 40 }), chunk('data', pcm)]);
+        wav[wav.indexOf('fmt ') + 8 + 30] = 0x07;
+        return wav;
+      })(),
+      /sub-format is not PCM or IEEE float/,
+    ],
+    [
+      'a short extensible fmt chunk',
+      (() => {
+        const body = Buffer.alloc(24);
+        body.writeUInt16LE(0xfffe, 0);
+        return riff([chunk('fmt ', body), chunk('data', pcm)]);
+      })(),
+      /too short for WAVE_FORMAT_EXTENSIBLE/,
+    ],
     ['64-bit integers', riff([fmt({ tag: 1, channels: 1, bits: 64 }), chunk('data', pcm)]), /64-bit PCM in 8-byte samples is not supported/],
     ['16-bit floats', riff([fmt({ tag: 3, channels: 1, bits: 16 }), chunk('data', pcm)]), /16-bit float samples are not supported/],
-    ['audio before the format, to the end of the file', riff([chunk('data', pcm, { size: 0xffffffff }), fmt({ tag: 1, channels: 1, bits: 16 })]), /no fmt chunk before its audio/],
-    ['ten thousand empty chunks', riff([...Array.from({ length: 10_001 }, () => chunk('JUNK', Buffer.alloc(0))), fmt({ tag: 1, channels: 1, bits: 16 }), chunk('data', pcm)]), /no audio in its first 10000 chunks/],
-    ['an RF64 file that is not WAVE', Buffer.concat([Buffer.from('RF64'), Buffer.alloc(4), Buffer.from('AVI '), fmt({ tag: 1, channels: 1, bits: 16 })]), /not a recognised audio format/],
-    ['a short ds64 chunk', riff([chunk('ds64', Buffer.alloc(8)), fmt({ tag: 1, channels: 1, bits: 16 }), chunk('data', pcm)], { form: 'RF64' }), /ds64 chunk is 8 bytes, too short/],
+    [
+      'audio before the format, to the end of the file',
+      riff([chunk('data', pcm, { size: 0xffffffff }), fmt({ tag: 1, channels: 1, bits: 16 })]),
+      /no fmt chunk before its audio/,
+    ],
+    [
+      'ten thousand empty chunks',
+      riff([...Array.from({ length: 10_001 }, () => chunk('JUNK', Buffer.alloc(0))), fmt({ tag: 1, channels: 1, bits: 16 }), chunk('data', pcm)]),
+      /no audio in its first 10000 chunks/,
+    ],
+    [
+      'an RF64 file that is not WAVE',
+      Buffer.concat([Buffer.from('RF64'), Buffer.alloc(4), Buffer.from('AVI '), fmt({ tag: 1, channels: 1, bits: 16 })]),
+      /not a recognised audio format/,
+    ],
+    [
+      'a short ds64 chunk',
+      riff([chunk('ds64', Buffer.alloc(8)), fmt({ tag: 1, channels: 1, bits: 16 }), chunk('data', pcm)], { form: 'RF64' }),
+      /ds64 chunk is 8 bytes, too short/,
+    ],
   ])('WAV: %s', async (_name, bytes, message) => {
     const error = await decodeError(file(bytes));
     expect(error).toMatch(/^cannot decode f\d+\.wav: /);
@@ -397,9 +492,17 @@ describe('hostile headers fail with a message naming the problem', () => {
   it.each([
     ['no SSND chunk', aiff({ channels: 1, frames: 10, bits: 16, chunks: (comm) => [comm] }), /it has no SSND chunk/],
     ['no COMM chunk', aiff({ channels: 1, frames: 10, bits: 16, chunks: () => [ssnd(pcm)] }), /it has no COMM chunk/],
-    ['an unknown compression', aiff({ channels: 1, frames: 10, bits: 16, compression: 'ABCD', chunks: (comm) => [comm, ssnd(pcm)] }), /compression type "ABCD" is not supported/],
+    [
+      'an unknown compression',
+      aiff({ channels: 1, frames: 10, bits: 16, compression: 'ABCD', chunks: (comm) => [comm, ssnd(pcm)] }),
+      /compression type "ABCD" is not supported/,
+    ],
     ['12-byte samples', aiff({ channels: 1, frames: 10, bits: 96, chunks: (comm) => [comm, ssnd(pcm)] }), /96-bit samples are not supported/],
-    ['a short COMM chunk', Buffer.concat([Buffer.from('FORM'), Buffer.from([0, 0, 0, 30]), Buffer.from('AIFF'), chunk('COMM', Buffer.alloc(10), { bigEndian: true }), ssnd(pcm)]), /COMM chunk is 10 bytes, too short/],
+    [
+      'a short COMM chunk',
+      Buffer.concat([Buffer.from('FORM'), Buffer.from([0, 0, 0, 30]), Buffer.from('AIFF'), chunk('COMM', Buffer.alloc(10), { bigEndian: true }), ssnd(pcm)]),
+      /COMM chunk is 10 bytes, too short/,
+    ],
   ])('AIFF: %s', async (_name, bytes, message) => {
     const error = await decodeError(file(bytes, `h${files++}.aiff`));
     expect(error).toMatch(message);

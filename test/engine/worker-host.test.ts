@@ -28,7 +28,13 @@ const alive = (pid: number) => {
 describe('WorkerHost', () => {
   it('kills a process that does not exit when asked, and answers its request', async () => {
     // A model blocked in a 60 s inference cannot read the request to shut down.
-    const host = new WorkerHost({ kind: 'model', name: 'model-stuck', args: [JSON.stringify({ ...INSTANT_MODEL, delay: 60 })], spawner: forkSpawner, policy: { exitTimeoutMs: 300 } });
+    const host = new WorkerHost({
+      kind: 'model',
+      name: 'model-stuck',
+      args: [JSON.stringify({ ...INSTANT_MODEL, delay: 60 })],
+      spawner: forkSpawner,
+      policy: { exitTimeoutMs: 300 },
+    });
     await host.whenReady();
     const pid = host.pid!;
     const answer = host.request({ type: 'infer', samples: new Float32Array(10) }).catch((e: Error) => e);
@@ -51,7 +57,13 @@ describe('WorkerHost', () => {
 
   it('gives up after five failed starts in a row, with a message saying why', async () => {
     // A model config the worker refuses: it exits before it is ready, every time.
-    const host = new WorkerHost({ kind: 'model', name: 'model-broken', args: ['{"delay": -1}'], spawner: forkSpawner, policy: { initialDelayMs: 1, maxDelayMs: 5 } });
+    const host = new WorkerHost({
+      kind: 'model',
+      name: 'model-broken',
+      args: ['{"delay": -1}'],
+      spawner: forkSpawner,
+      policy: { initialDelayMs: 1, maxDelayMs: 5 },
+    });
     await expect(host.whenReady()).rejects.toThrow(/model-broken is unavailable: it failed to start 5 times in a row/);
     expect(host.spawnCount).toBe(5);
     expect(host.hasFailed).toBe(true);
@@ -59,7 +71,12 @@ describe('WorkerHost', () => {
 
   it('kills a process that is not ready in time and counts it as a failed start', async () => {
     const pids: number[] = [];
-    const host = new WorkerHost({ kind: 'model', name: 'model-unready', spawner: lateReadySpawner(pids), policy: { readyTimeoutMs: 200, initialDelayMs: 1, maxDelayMs: 5 } });
+    const host = new WorkerHost({
+      kind: 'model',
+      name: 'model-unready',
+      spawner: lateReadySpawner(pids),
+      policy: { readyTimeoutMs: 200, initialDelayMs: 1, maxDelayMs: 5 },
+    });
     await expect(host.whenReady()).rejects.toThrow(/model-unready is unavailable: it failed to start 5 times in a row \(not ready within 200 ms\)/);
     expect(host.spawnCount).toBe(5);
     expect(pids).toHaveLength(5);

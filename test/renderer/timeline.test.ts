@@ -8,14 +8,7 @@ import { fitLabel, PrefixWidths } from '../../src/renderer/src/lib/timeline/labe
 import { computeLayout, GUTTER_WIDTH, laneAt, laneTop, regionAt, waveformTop } from '../../src/renderer/src/lib/timeline/layout';
 import { collectRuns, PixelRuns } from '../../src/renderer/src/lib/timeline/pixel-runs';
 import { buildSegmentIndex, candidateRange, segmentAt, segmentsAt, type Lane } from '../../src/renderer/src/lib/timeline/segment-index';
-import {
-  chooseMinorStep,
-  chooseTickStep,
-  decimalsFor,
-  formatClock,
-  formatTickLabel,
-  tickTimes,
-} from '../../src/renderer/src/lib/timeline/ticks';
+import { chooseMinorStep, chooseTickStep, decimalsFor, formatClock, formatTickLabel, tickTimes } from '../../src/renderer/src/lib/timeline/ticks';
 import {
   clampStart,
   defaultSecondsPerPixel,
@@ -36,7 +29,6 @@ import {
 } from '../../src/renderer/src/lib/timeline/time-scale';
 import type { SegmentKind, TimelineSegment } from '../../src/renderer/src/lib/timeline/types';
 import { buildMaxPyramid, envelopeColumns, rangeMax } from '../../src/renderer/src/lib/timeline/waveform-pyramid';
-
 
 function segment(id: number, start: number, end: number, kind: SegmentKind = 'final', channel = 0): TimelineSegment {
   return { id, channel, start, end, kind };
@@ -183,13 +175,7 @@ describe('ticks', () => {
 describe('segment index', () => {
   it('groups by channel and kind, sorts by start, counts, and leaves out unknown channels', () => {
     const index = buildSegmentIndex(
-      [
-        segment(1, 5, 6),
-        segment(2, 1, 2),
-        segment(3, 3, 3, 'error'),
-        segment(4, 2, 4, 'interim', 1),
-        segment(5, 1, 2, 'final', 7),
-      ],
+      [segment(1, 5, 6), segment(2, 1, 2), segment(3, 3, 3, 'error'), segment(4, 2, 4, 'interim', 1), segment(5, 1, 2, 'final', 7)],
       2,
     );
     expect(index.lanes[0]![0]!.segments.map((s) => s.id)).toEqual([2, 1]);
@@ -301,7 +287,7 @@ describe('waveform pyramid', () => {
     const next = seededRandom(11);
     const buffer = new Float32Array(5000);
     let pyramid = buildMaxPyramid(buffer.subarray(0, 0));
-    for (let length = 0; length < buffer.length; ) {
+    for (let length = 0; length < buffer.length;) {
       const grown = Math.min(buffer.length, length + 1 + Math.floor(next() * 300));
       for (let i = length; i < grown; i++) buffer[i] = next();
       length = grown;
@@ -431,7 +417,10 @@ describe('playhead', () => {
       [segment(1, 0, 100), segment(2, 4, 5), segment(3, 4.5, 6, 'final', 1), segment(4, 5.5, 7, 'error'), segment(5, 6, 6, 'error'), segment(6, 20, 30)],
       2,
     );
-    const ids = (time: number) => segmentsAt(index, time).map((s) => s.id).sort((a, b) => a - b);
+    const ids = (time: number) =>
+      segmentsAt(index, time)
+        .map((s) => s.id)
+        .sort((a, b) => a - b);
     expect(ids(4.7)).toEqual([1, 2, 3]);
     expect(ids(5)).toEqual([1, 3]);
     expect(ids(6)).toEqual([1, 4]);

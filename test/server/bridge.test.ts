@@ -27,7 +27,14 @@ const SessionShape = z
     original_name: z.string().nullable(),
     format: z.object({ channels: z.number().int(), sample_rate: z.number().int(), bit_depth: z.number().int(), is_float: z.boolean() }).strict().nullable(),
     source_format: z
-      .object({ container: z.string(), codec: z.string().optional(), channels: z.number().int(), sample_rate: z.number().int(), bit_depth: z.number().int().nullable(), bytes: z.number().int() })
+      .object({
+        container: z.string(),
+        codec: z.string().optional(),
+        channels: z.number().int(),
+        sample_rate: z.number().int(),
+        bit_depth: z.number().int().nullable(),
+        bytes: z.number().int(),
+      })
       .strict()
       .nullable(),
     settings: z.object({ mode: z.enum(RUNNER_MODES), interim_results: z.boolean() }).loose(),
@@ -49,7 +56,9 @@ const RESULT_SHAPES: Record<MethodName, z.ZodType> = {
   getEvents: z.array(EventShape),
   renameSession: SessionShape,
   deleteSession: z.object({ id: z.uuid(), deleted: z.literal(true) }).strict(),
-  exportSession: z.object({ filename: z.string().regex(/^[^/\\]+\.(json|txt)$/), mime: z.enum(['application/json', 'text/plain']), content: z.string() }).strict(),
+  exportSession: z
+    .object({ filename: z.string().regex(/^[^/\\]+\.(json|txt)$/), mime: z.enum(['application/json', 'text/plain']), content: z.string() })
+    .strict(),
   importFile: SessionShape,
   cancelImport: z.object({ id: z.uuid(), cancelled: z.boolean() }).strict(),
   rerunSession: SessionShape,
@@ -57,7 +66,9 @@ const RESULT_SHAPES: Record<MethodName, z.ZodType> = {
   stopRecording: SessionShape,
   getSettings: AppSettingsSchema,
   setSettings: AppSettingsSchema,
-  getWaveform: z.object({ points_per_second: z.number().positive(), duration: z.number().min(0), channels: z.array(z.array(z.number().min(0).max(1))) }).strict(),
+  getWaveform: z
+    .object({ points_per_second: z.number().positive(), duration: z.number().min(0), channels: z.array(z.array(z.number().min(0).max(1))) })
+    .strict(),
   getAudioUrl: z.object({ url: z.string().startsWith('/api/v1/sessions/'), mime: z.string() }).strict(),
   chooseAudioFiles: z.object({ paths: z.array(z.string()) }).strict(),
   saveExport: z.object({ path: z.null() }).strict(),
@@ -111,7 +122,12 @@ async function importAndWait(path: string, title?: string): Promise<Session> {
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'utterly-bridge-'));
   backend = openBackend({ dataDir, engine: { model: INSTANT_MODEL, poolSize: 2 } });
-  bridge = createHandlers(backend.service, { getSettings: backend.getSettings, setSettings: backend.setSettings, audioUrl: audioPathOf, desktop: cancellingDialogs });
+  bridge = createHandlers(backend.service, {
+    getSettings: backend.getSettings,
+    setSettings: backend.setSettings,
+    audioUrl: audioPathOf,
+    desktop: cancellingDialogs,
+  });
   handlers = bridge.handlers;
   reader = new Database(join(dataDir, 'utterly.db'), { readonly: true });
 });
@@ -134,10 +150,18 @@ describe('invoke with anything', () => {
     known.push(orphan.id);
 
     // For each field, values the schema accepts, and a mix of those with junk of every kind.
-    const garbage = fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true });
+    const garbage = fc.anything({
+      withBigInt: true,
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withTypedArray: true,
+      withSparseArray: true,
+      withNullPrototype: true,
+    });
     const hugeText = fc.tuple(fc.integer({ min: 201, max: 300_000 }), fc.constantFrom('x', 'é', '🎙', ' ', '\u0000', '/')).map(([n, c]) => c.repeat(n));
     const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), hugeText, fc.constantFrom('', '   ', '\n\t'));
-    const mixed = <T,>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: valid }, text, garbage);
+    const mixed = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: valid }, text, garbage);
     const numberish = fc.oneof(fc.integer({ min: -1000, max: 20_000 }), fc.double(), fc.constantFrom(NaN, Infinity, -1, -0, 1e300, 2 ** 53), text, garbage);
     const mixedNumber = (valid: fc.Arbitrary<number>) => fc.oneof({ weight: 2, arbitrary: valid }, numberish);
 
@@ -145,7 +169,12 @@ describe('invoke with anything', () => {
     const validId = fc.oneof({ weight: 3, arbitrary: fc.nat().map((i) => known[i % known.length]!) }, fc.uuid());
     const validTitle = fc.string({ minLength: 1, maxLength: 40 }).filter((title) => title.trim() !== '');
     const validSettings = fc.record(
-      { mode: fc.constantFrom('segmented', 'simple'), interim_results: fc.boolean(), max_futures: fc.integer({ min: 1, max: 8 }), chunk_ms: fc.integer({ min: 100, max: 2000 }) },
+      {
+        mode: fc.constantFrom('segmented', 'simple'),
+        interim_results: fc.boolean(),
+        max_futures: fc.integer({ min: 1, max: 8 }),
+        chunk_ms: fc.integer({ min: 100, max: 2000 }),
+      },
       { requiredKeys: [] },
     );
     const mixedSettings = fc.oneof(
@@ -162,14 +191,21 @@ describe('invoke with anything', () => {
       ),
       garbage,
     );
-    const validFormat = fc.record({
-      channels: fc.integer({ min: 1, max: 4 }),
-      sample_rate: fc.constantFrom(8_000, 16_000, 44_100, 48_000, 384_000),
-      encoding: fc.constantFrom(...SUPPORTED_ENCODINGS),
-    }).map(({ encoding, ...rest }) => ({ ...rest, ...encoding }));
+    const validFormat = fc
+      .record({
+        channels: fc.integer({ min: 1, max: 4 }),
+        sample_rate: fc.constantFrom(8_000, 16_000, 44_100, 48_000, 384_000),
+        encoding: fc.constantFrom(...SUPPORTED_ENCODINGS),
+      })
+      .map(({ encoding, ...rest }) => ({ ...rest, ...encoding }));
     const mixedFormat = fc.oneof(
       validFormat,
-      fc.record({ channels: fc.integer({ min: -2, max: 40 }), sample_rate: fc.integer({ min: -1, max: 500_000 }), bit_depth: fc.constantFrom(0, 8, 12, 16, 24, 32, 64), is_float: fc.boolean() }),
+      fc.record({
+        channels: fc.integer({ min: -2, max: 40 }),
+        sample_rate: fc.integer({ min: -1, max: 500_000 }),
+        bit_depth: fc.constantFrom(0, 8, 12, 16, 24, 32, 64),
+        is_float: fc.boolean(),
+      }),
       fc.record({ channels: garbage, sample_rate: numberish, bit_depth: numberish, is_float: garbage }, { requiredKeys: [] }),
       garbage,
     );
@@ -184,7 +220,15 @@ describe('invoke with anything', () => {
       .map((changes) => ({ ...backend.getSettings(), ...changes }));
     const mixedAppSettings = fc.oneof(
       validAppSettings,
-      fc.record({ model: fc.oneof(garbage, fc.record({ delay: numberish, failure_rate: numberish }, { requiredKeys: [] })), vad: garbage, pool_size: numberish, max_futures: numberish }, { requiredKeys: [] }),
+      fc.record(
+        {
+          model: fc.oneof(garbage, fc.record({ delay: numberish, failure_rate: numberish }, { requiredKeys: [] })),
+          vad: garbage,
+          pool_size: numberish,
+          max_futures: numberish,
+        },
+        { requiredKeys: [] },
+      ),
       garbage,
     );
 
@@ -222,11 +266,21 @@ describe('invoke with anything', () => {
     const paramsOf = (method: MethodName) =>
       fc.oneof(
         { weight: 4, arbitrary: recordOf(method, 'valid') },
-        { weight: 5, arbitrary: fc.tuple(recordOf(method, 'mixed'), fc.option(fc.dictionary(fc.string(), garbage, { maxKeys: 3 }))).map(([known, extra]) => ({ ...known, ...extra })) },
+        {
+          weight: 5,
+          arbitrary: fc
+            .tuple(recordOf(method, 'mixed'), fc.option(fc.dictionary(fc.string(), garbage, { maxKeys: 3 })))
+            .map(([known, extra]) => ({ ...known, ...extra })),
+        },
         { weight: 1, arbitrary: garbage },
         { weight: 1, arbitrary: fc.constant(undefined) },
       );
-    const unknownMethod = fc.oneof(fc.string(), hugeText, fc.constantFrom('toString', '__proto__', 'constructor', 'hasOwnProperty', 'listsessions', 'sendAudio', 'onPush'), garbage);
+    const unknownMethod = fc.oneof(
+      fc.string(),
+      hugeText,
+      fc.constantFrom('toString', '__proto__', 'constructor', 'hasOwnProperty', 'listsessions', 'sendAudio', 'onPush'),
+      garbage,
+    );
     const anyCall = fc.oneof(
       ...METHOD_NAMES.map((method) => fc.record({ method: fc.constant<unknown>(method), params: paramsOf(method) })),
       fc.record({ method: unknownMethod, params: garbage }),
@@ -346,8 +400,14 @@ describe('methods', () => {
     expect(await call('stopRecording', { id: session.id })).toMatchObject(precondition);
     expect(await call('stopRecording', { id: crypto.randomUUID() })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await call('cancelImport', { id: session.id })).toEqual({ ok: true, value: { id: session.id, cancelled: false } });
-    expect(await call('importFile', { path: join(dataDir, 'nowhere.wav') })).toMatchObject({ ok: false, error: { code: 'failed_precondition', message: expect.stringMatching(/no such file/) } });
-    expect(await call('importFile', { path: dataFile('README.md') })).toMatchObject({ ok: false, error: { code: 'failed_precondition', message: expect.stringMatching(/not a recognised audio format/) } });
+    expect(await call('importFile', { path: join(dataDir, 'nowhere.wav') })).toMatchObject({
+      ok: false,
+      error: { code: 'failed_precondition', message: expect.stringMatching(/no such file/) },
+    });
+    expect(await call('importFile', { path: dataFile('README.md') })).toMatchObject({
+      ok: false,
+      error: { code: 'failed_precondition', message: expect.stringMatching(/not a recognised audio format/) },
+    });
 
     const live = valueOf(await call('startRecording', { format: { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false } }));
     expect(await call('deleteSession', { id: live.id })).toMatchObject({ ...precondition, error: { message: expect.stringMatching(/still recording/) } });
@@ -355,8 +415,15 @@ describe('methods', () => {
     expect(await call('stopRecording', { id: live.id })).toMatchObject(precondition);
     expect((await call('deleteSession', { id: live.id })).ok).toBe(true);
     // A stream of the streaming API is stopped by its own client only.
-    const stream = await backend.service.startRecording({ source: 'api', format: { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false }, settings: { mode: 'segmented', interim_results: false } });
-    expect(await call('stopRecording', { id: stream.session.id })).toMatchObject({ ...precondition, error: { message: expect.stringMatching(/streaming API client/) } });
+    const stream = await backend.service.startRecording({
+      source: 'api',
+      format: { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false },
+      settings: { mode: 'segmented', interim_results: false },
+    });
+    expect(await call('stopRecording', { id: stream.session.id })).toMatchObject({
+      ...precondition,
+      error: { message: expect.stringMatching(/streaming API client/) },
+    });
     await stream.stop();
 
     const rerun = valueOf(await call('rerunSession', { id: session.id, settings: { mode: 'simple' } }));
@@ -420,7 +487,9 @@ describe('live recording', () => {
 
       const pushed = pushes.filter((p): p is Extract<Push, { kind: 'event' }> => p.kind === 'event' && p.session_id === session.id).map((p) => p.event);
       expect(pushed).toEqual(events);
-      const states = pushes.filter((p): p is Extract<Push, { kind: 'session' }> => p.kind === 'session' && p.session.id === session.id).map((p) => p.session.status);
+      const states = pushes
+        .filter((p): p is Extract<Push, { kind: 'session' }> => p.kind === 'session' && p.session.id === session.id)
+        .map((p) => p.session.status);
       expect(states[0]).toBe('recording');
       expect(states.at(-1)).toBe('done');
       expect(readPcmWav(stopped.audio_path!).bytes).toEqual(bytes);
@@ -448,7 +517,11 @@ describe('live recording', () => {
       write: vi.fn(async () => Promise.reject(new Error('the engine is gone'))),
       interrupt: vi.fn(async () => ({ id })),
     };
-    const failing = createHandlers({ startRecording: async () => recording } as unknown as SessionService, { getSettings: backend.getSettings, setSettings: backend.setSettings, audioUrl: audioPathOf });
+    const failing = createHandlers({ startRecording: async () => recording } as unknown as SessionService, {
+      getSettings: backend.getSettings,
+      setSettings: backend.setSettings,
+      audioUrl: audioPathOf,
+    });
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {

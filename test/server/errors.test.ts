@@ -37,7 +37,8 @@ beforeAll(async () => {
     service: backend.service,
     uploadDir: backend.uploadDir,
     staticDir: join(dir, 'static'),
-    onBridgeConnection: (socket: WebSocket, limits: Parameters<typeof handleBridgeConnection>[1]['limits']) => handleBridgeConnection(socket, { connect: bridge.connect, service: backend.service, limits }),
+    onBridgeConnection: (socket: WebSocket, limits: Parameters<typeof handleBridgeConnection>[1]['limits']) =>
+      handleBridgeConnection(socket, { connect: bridge.connect, service: backend.service, limits }),
   };
   server = await startServer({ ...options, maxUploadBytes: MAX_UPLOAD });
   roomy = await startServer(options);
@@ -51,7 +52,11 @@ afterAll(async () => {
 });
 
 /** An HTTP request; `body` is sent in pieces when it is an array (chunked, no length). */
-function send(target: RunningServer, path: string, options: { method?: string; headers?: Record<string, string | number>; body?: Buffer | Buffer[]; agent?: Agent } = {}) {
+function send(
+  target: RunningServer,
+  path: string,
+  options: { method?: string; headers?: Record<string, string | number>; body?: Buffer | Buffer[]; agent?: Agent } = {},
+) {
   return new Promise<{ status: number; body: any }>((resolve, reject) => {
     const request = httpRequest(`${target.url}${path}`, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent }, (response) => {
       let text = '';
@@ -64,7 +69,8 @@ function send(target: RunningServer, path: string, options: { method?: string; h
   });
 }
 
-const upload = (target: RunningServer, name: string, body: Buffer | Buffer[], agent?: Agent) => send(target, `${UPLOAD_PATH}?name=${encodeURIComponent(name)}`, { method: 'POST', body, agent });
+const upload = (target: RunningServer, name: string, body: Buffer | Buffer[], agent?: Agent) =>
+  send(target, `${UPLOAD_PATH}?name=${encodeURIComponent(name)}`, { method: 'POST', body, agent });
 
 /** No answer may show where the server keeps its files. */
 const expectNoServerPath = (answer: unknown) => {
@@ -182,10 +188,12 @@ describe('uploads', () => {
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const request = httpRequest(`${roomy.url}${UPLOAD_PATH}?name=huge.wav`, { method: 'POST', headers: { 'content-length': 5 * 2 ** 30 } }, (response) => {
         let body = '';
-        response.on('data', (chunk) => (body += chunk)).on('end', () => {
-          resolve({ status: response.statusCode!, body });
-          request.destroy();
-        });
+        response
+          .on('data', (chunk) => (body += chunk))
+          .on('end', () => {
+            resolve({ status: response.statusCode!, body });
+            request.destroy();
+          });
       });
       request.on('error', reject);
       request.write(Buffer.alloc(2 ** 20)); // the start of the body; the answer comes without the rest

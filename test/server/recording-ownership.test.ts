@@ -44,7 +44,7 @@ async function client() {
   socket.on('message', (data, isBinary) => !isBinary && messages.push(JSON.parse(String(data))));
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   let next = 0;
-  const until = async <T,>(probe: () => T | undefined): Promise<T> => {
+  const until = async <T>(probe: () => T | undefined): Promise<T> => {
     for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) {
       const found = probe();
       if (found !== undefined) return found;
@@ -80,11 +80,17 @@ describe('a recording and another connection', () => {
       const refusal = await intruder.until(() => intruder.messages.find((m) => m.id === null));
       expect(refusal.result).toEqual({
         ok: false,
-        error: { code: 'failed_precondition', message: `audio refused: session ${session.id} is recorded by another connection: only the one that started it may send its audio or stop it` },
+        error: {
+          code: 'failed_precondition',
+          message: `audio refused: session ${session.id} is recorded by another connection: only the one that started it may send its audio or stop it`,
+        },
       });
       expect(await intruder.call('stopRecording', { id: session.id })).toEqual({
         ok: false,
-        error: { code: 'failed_precondition', message: `session ${session.id} is recorded by another connection: only the one that started it may send its audio or stop it` },
+        error: {
+          code: 'failed_precondition',
+          message: `session ${session.id} is recorded by another connection: only the one that started it may send its audio or stop it`,
+        },
       });
       // One refusal per recording, not one per frame; both frames were dropped.
       expect(intruder.messages.filter((m) => m.id === null)).toHaveLength(1);
@@ -93,7 +99,10 @@ describe('a recording and another connection', () => {
       warn.mockRestore();
     }
     // Nor can the local caller (the desktop window's handlers) stop it.
-    expect(await invoke(bridge.handlers, 'stopRecording', { id: session.id })).toMatchObject({ ok: false, error: { code: 'failed_precondition', message: expect.stringMatching(/another connection/) } });
+    expect(await invoke(bridge.handlers, 'stopRecording', { id: session.id })).toMatchObject({
+      ok: false,
+      error: { code: 'failed_precondition', message: expect.stringMatching(/another connection/) },
+    });
     // The intruder going away ends nothing of the owner's.
     intruder.socket.terminate();
     expect(backend.service.get(session.id).status).toBe('recording');
@@ -109,7 +118,7 @@ describe('a recording and another connection', () => {
     owner.socket.close();
   });
 
-  it("interrupts only the recordings of the connection that went", async () => {
+  it('interrupts only the recordings of the connection that went', async () => {
     const first = await client();
     const second = await client();
     const a: Session = (await first.call('startRecording', { format: FORMAT })).value;

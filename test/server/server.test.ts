@@ -78,9 +78,16 @@ describe('server', () => {
     const random = seededRandom(42);
     const mono = readPcmWav(dataFile('trailing-speech.wav'));
     const f32mono: AudioFormat = { channels: 1, sample_rate: 16000, bit_depth: 32, is_float: true };
-    const monoFloat = encodePcm([Float32Array.from({ length: mono.bytes.length / 2 }, (_, i) => new DataView(mono.bytes.buffer, mono.bytes.byteOffset).getInt16(i * 2, true) / 32768)], f32mono);
+    const monoFloat = encodePcm(
+      [Float32Array.from({ length: mono.bytes.length / 2 }, (_, i) => new DataView(mono.bytes.buffer, mono.bytes.byteOffset).getInt16(i * 2, true) / 32768)],
+      f32mono,
+    );
 
-    for (const [format, bytes] of [[stereo.format, stereo.bytes], [f32mono, monoFloat], [stereo.format, stereo.bytes]] as const) {
+    for (const [format, bytes] of [
+      [stereo.format, stereo.bytes],
+      [f32mono, monoFloat],
+      [stereo.format, stereo.bytes],
+    ] as const) {
       const chunks = chunked(bytes, () => 1 + Math.floor(random() * 20000));
       const viaSocket = await round(client, format, chunks, true);
       const direct = await runBytes(reference, 'segmented', startMessage(format), [bytes]);
@@ -128,8 +135,14 @@ describe('server', () => {
     await error(() => client.socket.send(new Uint8Array([1, 2, 3])), /audio received before start/);
     await error(() => client.socket.send('{"request": "start", "format": '), /malformed message: not JSON/);
     await error(() => client.socket.send(JSON.stringify({ request: 'pause' })), /request must be "start" or "stop"/);
-    await error(() => client.socket.send(JSON.stringify({ request: 'start', format: { channels: 2, sample_rate: 1e9, bit_depth: 16, is_float: false } })), /format\.sample_rate: .*at most 384000/);
-    await error(() => client.socket.send(JSON.stringify({ request: 'start', format: { channels: 1, sample_rate: 16000, bit_depth: 12, is_float: false } })), /format\.bit_depth/);
+    await error(
+      () => client.socket.send(JSON.stringify({ request: 'start', format: { channels: 2, sample_rate: 1e9, bit_depth: 16, is_float: false } })),
+      /format\.sample_rate: .*at most 384000/,
+    );
+    await error(
+      () => client.socket.send(JSON.stringify({ request: 'start', format: { channels: 1, sample_rate: 16000, bit_depth: 12, is_float: false } })),
+      /format\.bit_depth/,
+    );
     await error(() => client.socket.send(JSON.stringify({ request: 'stop' })), /no stream to stop/);
     // After all that, the same connection still works.
     const { format, bytes } = readPcmWav(dataFile('vad-node-test.wav'));

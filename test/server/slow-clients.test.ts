@@ -18,7 +18,12 @@ import { openJsonSocket, type JsonSocket } from '../support/json-socket';
 
 const FORMAT = { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false } as const;
 /** A start message with every field wrong: answered with an error event of about 400 bytes. */
-const BAD_START = JSON.stringify({ request: 'start', format: { channels: 'x', sample_rate: 'x', bit_depth: 'x', is_float: 'x' }, interim_results: 'x', vad: { positive_speech_threshold: 'x', negative_speech_threshold: 'x' } });
+const BAD_START = JSON.stringify({
+  request: 'start',
+  format: { channels: 'x', sample_rate: 'x', bit_depth: 'x', is_float: 'x' },
+  interim_results: 'x',
+  vad: { positive_speech_threshold: 'x', negative_speech_threshold: 'x' },
+});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -27,7 +32,6 @@ function rssMb(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb) / 1024;
 }
-
 
 async function until<T>(probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -96,10 +100,20 @@ describe('cli serve, with its default limits', () => {
     // so that a million of them would be 400 MB of replies kept for a client that reads nothing.
     let interrupted: Session | undefined;
     const findInterrupted = () => (interrupted ??= sessionPushes().find((s) => s.source === 'api' && s.status === 'interrupted'));
-    const { sent, peakMb } = await flood(client.socket, () => BAD_START, () => findInterrupted() !== undefined, pid);
+    const { sent, peakMb } = await flood(
+      client.socket,
+      () => BAD_START,
+      () => findInterrupted() !== undefined,
+      pid,
+    );
     // It goes on after the server has let it go: none of that is answered or kept either.
     let more = 0;
-    const after = await flood(client.socket, () => BAD_START, () => ++more > 1000, pid);
+    const after = await flood(
+      client.socket,
+      () => BAD_START,
+      () => ++more > 1000,
+      pid,
+    );
     expect(sent + after.sent).toBeGreaterThan(500_000);
 
     expect(interrupted!.error).toMatch(/too far behind/);
@@ -110,7 +124,10 @@ describe('cli serve, with its default limits', () => {
     // Once it reads again: what was queued (at most about 8 MB), then the close with its reason.
     client.socket.resume();
     // (8 MB are reached in a second or two; on a machine busy enough, 10 s might come first.)
-    expect(await client.closed).toEqual({ code: 1008, reason: expect.stringMatching(/^the client fell too far behind: (\d+ MB of messages to it unread|messages to it unread for 10 s)$/) });
+    expect(await client.closed).toEqual({
+      code: 1008,
+      reason: expect.stringMatching(/^the client fell too far behind: (\d+ MB of messages to it unread|messages to it unread for 10 s)$/),
+    });
     const replies = client.messages.filter((m) => m.type === 'error');
     expect(replies.length).toBeGreaterThan(1000);
     expect(replies.length).toBeLessThan(50_000);
@@ -132,9 +149,19 @@ describe('cli serve, with its default limits', () => {
     // Each answer lists the sessions (a few kB); after the first few thousand, none is kept.
     let n = 0;
     const ended = () => sessionPushes().find((s) => s.id === session.id && s.status !== 'recording');
-    const { sent, peakMb } = await flood(client.socket, () => JSON.stringify({ id: n++, method: 'listSessions', params: { limit: 10_000 } }), () => ended() !== undefined || n > 200_000, pid);
+    const { sent, peakMb } = await flood(
+      client.socket,
+      () => JSON.stringify({ id: n++, method: 'listSessions', params: { limit: 10_000 } }),
+      () => ended() !== undefined || n > 200_000,
+      pid,
+    );
     let more = 0;
-    const after = await flood(client.socket, () => JSON.stringify({ id: n++, method: 'listSessions', params: { limit: 10_000 } }), () => ++more > 200, pid);
+    const after = await flood(
+      client.socket,
+      () => JSON.stringify({ id: n++, method: 'listSessions', params: { limit: 10_000 } }),
+      () => ++more > 200,
+      pid,
+    );
     expect(sent).toBeGreaterThan(1000);
     expect(Math.max(peakMb, after.peakMb) - baselineMb).toBeLessThan(150);
     expect(ended()).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/too far behind/), duration: 3.2 });
@@ -145,9 +172,15 @@ describe('cli serve, with its default limits', () => {
   it('sends a bridge client only the events of the sessions it watches: a frozen tab is not flooded by the others', async () => {
     // The tab paused since the start was sent the session changes of both streams above, and none of their events.
     frozenTab.socket.resume();
-    const streams = sessionPushes().filter((s) => s.status === 'interrupted').map((s) => s.id);
+    const streams = sessionPushes()
+      .filter((s) => s.status === 'interrupted')
+      .map((s) => s.id);
     expect(streams).toHaveLength(2);
-    await until(() => (streams.every((id) => frozenTab.messages.some((m) => m.push?.kind === 'session' && m.push.session.id === id && m.push.session.status === 'interrupted')) ? true : undefined));
+    await until(() =>
+      streams.every((id) => frozenTab.messages.some((m) => m.push?.kind === 'session' && m.push.session.id === id && m.push.session.status === 'interrupted'))
+        ? true
+        : undefined,
+    );
     expect(frozenTab.messages.filter((m) => m.push?.kind === 'event')).toEqual([]);
     expect(frozenTab.socket.readyState).toBe(WebSocket.OPEN);
     // The observer watched nothing either; a client that reads a session's events watches it.
@@ -156,7 +189,8 @@ describe('cli serve, with its default limits', () => {
     const imported: Session = (await until(() => frozenTab.messages.find((m) => m.id === 1))).result.value;
     observer.socket.send(JSON.stringify({ id: 'read', method: 'getEvents', params: { id: imported.id } }));
     await until(() => sessionPushes().find((s) => s.id === imported.id && s.status === 'done'));
-    const eventsOf = (client: JsonSocket) => client.messages.filter((m): m is { push: Extract<Push, { kind: 'event' }> } => m.push?.kind === 'event' && m.push.session_id === imported.id);
+    const eventsOf = (client: JsonSocket) =>
+      client.messages.filter((m): m is { push: Extract<Push, { kind: 'event' }> } => m.push?.kind === 'event' && m.push.session_id === imported.id);
     const answer = observer.messages.find((m) => m.id === 'read');
     expect(eventsOf(frozenTab).length).toBeGreaterThan(0);
     // The observer: the stored events it read, then every later one pushed, nothing twice.
@@ -177,7 +211,11 @@ describe('the in-process server, with a short delay limit', () => {
       // server (unless the client is let go sooner); then nothing more, and those wait on.
       const interrupted = () => backend.service.list({ limit: 10, offset: 0 }).sessions.find((s) => s.status === 'interrupted');
       let sent = 0;
-      await flood(client.socket, () => (sent++, BAD_START), () => sent >= 100_000 || interrupted() !== undefined);
+      await flood(
+        client.socket,
+        () => (sent++, BAD_START),
+        () => sent >= 100_000 || interrupted() !== undefined,
+      );
       const session = await until(interrupted, 30_000);
       expect(session.error).toMatch(/unread for 1 s/);
       client.socket.resume();

@@ -23,7 +23,12 @@ import { dataFile, INSTANT_MODEL } from '../support/helpers';
 const SOCKET_PATHS = ['/api/v1/simple', '/api/v1/segmented', '/api/v1/bridge'];
 
 /** An HTTP request with exactly these headers (no Host unless given): status, headers and body. */
-function get(base: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const request = httpRequest({ hostname, port, path, method, headers, setHost: false }, (response) => {
@@ -53,7 +58,10 @@ function raw(base: string, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = tcpConnect(Number(port), hostname, () => socket.write(text));
     let received = '';
-    socket.on('data', (chunk) => (received += chunk)).on('end', () => resolve(received.split('\r\n')[0]!)).on('error', reject);
+    socket
+      .on('data', (chunk) => (received += chunk))
+      .on('end', () => resolve(received.split('\r\n')[0]!))
+      .on('error', reject);
   });
 }
 
@@ -84,19 +92,37 @@ describe('on loopback', () => {
   });
 
   it('refuses a Host that is not exactly a loopback name with its port: DNS rebinding, another port, none', async () => {
-    const foreign = [`127.evil.example:${port}`, `127.0.0.1.nip.io:${port}`, `localhost:${port + 1}`, `127.0.0.1:${port + 1}`, '127.0.0.1', `localhost.:${port}`, `evil.example:${port}`, `127.0.0.2:${port}`];
+    const foreign = [
+      `127.evil.example:${port}`,
+      `127.0.0.1.nip.io:${port}`,
+      `localhost:${port + 1}`,
+      `127.0.0.1:${port + 1}`,
+      '127.0.0.1',
+      `localhost.:${port}`,
+      `evil.example:${port}`,
+      `127.0.0.2:${port}`,
+    ];
     for (const host of foreign) {
       const health = await get(server.url, '/api/v1/health', { host });
       expect(health.status, host).toBe(403);
       expect(JSON.parse(health.body).error).toBe(`Host "${host}" is not this server: use http://127.0.0.1:${port}`);
       expect((await get(server.url, '/', { host })).status, host).toBe(403);
       expect((await get(server.url, `${UPLOAD_PATH}?name=x.wav`, { host }, 'POST')).status, host).toBe(403);
-      for (const path of SOCKET_PATHS) expect(await upgrade(server.url, path, { host }), `${host} ${path}`).toMatchObject({ status: 403, body: expect.stringContaining('is not this server') });
+      for (const path of SOCKET_PATHS)
+        expect(await upgrade(server.url, path, { host }), `${host} ${path}`).toMatchObject({
+          status: 403,
+          body: expect.stringContaining('is not this server'),
+        });
     }
     // No Host at all: HTTP/1.1 requires one (Node refuses it); HTTP/1.0 does not, but the server does.
     expect(await raw(server.url, 'GET /api/v1/health HTTP/1.1\r\nConnection: close\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
     expect(await raw(server.url, 'GET /api/v1/health HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.[01] 400 /);
-    expect(await raw(server.url, 'GET /api/v1/bridge HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
+    expect(
+      await raw(
+        server.url,
+        'GET /api/v1/bridge HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      ),
+    ).toBe('HTTP/1.1 400 Bad Request');
   });
 
   it('serves a Host that names loopback with its port', async () => {
@@ -112,13 +138,23 @@ describe('on loopback', () => {
 
   it('refuses requests from another web origin, and serves its own', async () => {
     const host = `127.0.0.1:${port}`;
-    for (const origin of ['https://evil.example', `http://127.evil.example:${port}`, `http://localhost:${port + 1}`, `http://localhost:${port}`, 'null', `file://`]) {
+    for (const origin of [
+      'https://evil.example',
+      `http://127.evil.example:${port}`,
+      `http://localhost:${port + 1}`,
+      `http://localhost:${port}`,
+      'null',
+      `file://`,
+    ]) {
       const health = await get(server.url, '/api/v1/health', { host, origin });
       expect(health.status, origin).toBe(403);
       expect(JSON.parse(health.body).error).toMatch(/^requests from .* are not allowed/);
       for (const path of SOCKET_PATHS) expect((await upgrade(server.url, path, { host, origin })).status, `${origin} ${path}`).toBe(403);
     }
-    for (const [ownHost, origin] of [[host, `http://${host}`], [`localhost:${port}`, `http://localhost:${port}`]] as const) {
+    for (const [ownHost, origin] of [
+      [host, `http://${host}`],
+      [`localhost:${port}`, `http://localhost:${port}`],
+    ] as const) {
       expect((await get(server.url, '/api/v1/health', { host: ownHost, origin })).status).toBe(200);
       const { status, socket } = await upgrade(server.url, '/api/v1/bridge', { host: ownHost, origin });
       expect(status).toBe(101);
@@ -162,7 +198,13 @@ describe('cli serve --host 0.0.0.0', () => {
 
   it('refuses every request and socket without the right token', async () => {
     const wrong = 'x'.repeat(token.length);
-    const shown: Record<string, string>[] = [{}, { authorization: `Bearer ${wrong}` }, { authorization: token }, { cookie: `utterly-token-${port}=${wrong}` }, { cookie: `utterly-token-${port + 1}=${token}` }];
+    const shown: Record<string, string>[] = [
+      {},
+      { authorization: `Bearer ${wrong}` },
+      { authorization: token },
+      { cookie: `utterly-token-${port}=${wrong}` },
+      { cookie: `utterly-token-${port + 1}=${token}` },
+    ];
     for (const headers of shown) {
       const all = { host: `127.0.0.1:${port}`, ...headers };
       const health = await get(base, '/api/v1/health', all);
@@ -172,7 +214,8 @@ describe('cli serve --host 0.0.0.0', () => {
       expect((await get(base, '/', all)).status).toBe(401);
       expect((await get(base, audioPathOf(crypto.randomUUID()), all)).status).toBe(401);
       expect((await get(base, `${UPLOAD_PATH}?name=x.wav`, all, 'POST')).status).toBe(401);
-      for (const path of SOCKET_PATHS) expect(await upgrade(base, path, all), path).toMatchObject({ status: 401, body: expect.stringContaining('access token') });
+      for (const path of SOCKET_PATHS)
+        expect(await upgrade(base, path, all), path).toMatchObject({ status: 401, body: expect.stringContaining('access token') });
     }
     expect((await get(base, `/api/v1/health?token=${wrong}`, { host: `127.0.0.1:${port}` })).status).toBe(401);
     expect((await upgrade(base, `/api/v1/bridge?token=${wrong}`)).status).toBe(401);
@@ -212,27 +255,34 @@ describe('cli serve --host 0.0.0.0', () => {
     socket!.close();
   });
 
-  it.skipIf(!existsSync(CHROMIUM) || !existsSync('out/renderer/index.html'))('runs the web UI in a browser opened at the printed address: pages, uploads, pushes and audio', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] });
-    try {
-      const page = await browser.newPage();
-      page.on('pageerror', (error) => console.error('page error:', error.message));
-      await page.goto(`${base}/?token=${token}`);
-      expect(new URL(page.url()).search).toBe('');
-      // The page's script cannot read the token.
-      expect(await page.evaluate(() => document.cookie)).toBe('');
-      await page.locator('input[type=file]').setInputFiles([dataFile('stereo-two-speakers.ogg')]);
-      const item = page.locator('.imports li', { hasText: 'stereo-two-speakers.ogg' });
-      await item.getByText('Done').waitFor({ timeout: 30_000 });
-      await item.getByRole('button', { name: 'Open' }).click();
-      await expect.poll(() => page.locator('.results .row.kind-final').count(), { timeout: 30_000 }).toBe(2);
-      await expect.poll(() => page.locator('audio').evaluate((a: HTMLAudioElement) => a.readyState), { timeout: 10_000 }).toBeGreaterThan(0);
-      // Without the cookie, the same address is refused.
-      const stranger = await browser.newPage();
-      const refused = await stranger.goto(base);
-      expect(refused!.status()).toBe(401);
-    } finally {
-      await browser.close();
-    }
-  });
+  it.skipIf(!existsSync(CHROMIUM) || !existsSync('out/renderer/index.html'))(
+    'runs the web UI in a browser opened at the printed address: pages, uploads, pushes and audio',
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
+      });
+      try {
+        const page = await browser.newPage();
+        page.on('pageerror', (error) => console.error('page error:', error.message));
+        await page.goto(`${base}/?token=${token}`);
+        expect(new URL(page.url()).search).toBe('');
+        // The page's script cannot read the token.
+        expect(await page.evaluate(() => document.cookie)).toBe('');
+        await page.locator('input[type=file]').setInputFiles([dataFile('stereo-two-speakers.ogg')]);
+        const item = page.locator('.imports li', { hasText: 'stereo-two-speakers.ogg' });
+        await item.getByText('Done').waitFor({ timeout: 30_000 });
+        await item.getByRole('button', { name: 'Open' }).click();
+        await expect.poll(() => page.locator('.results .row.kind-final').count(), { timeout: 30_000 }).toBe(2);
+        await expect.poll(() => page.locator('audio').evaluate((a: HTMLAudioElement) => a.readyState), { timeout: 10_000 }).toBeGreaterThan(0);
+        // Without the cookie, the same address is refused.
+        const stranger = await browser.newPage();
+        const refused = await stranger.goto(base);
+        expect(refused!.status()).toBe(401);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

@@ -46,7 +46,10 @@ describe('crash recovery', () => {
     // Restart: the next owner of the data folder recovers it (listing the sessions only reads).
     await (await startCliServer(dataDir, model)).stop();
     const { stdout } = await run(process.execPath, ['out/node/cli.js', 'sessions', '--json', '--data-dir', dataDir]);
-    const sessions = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const sessions = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(sessions).toHaveLength(1);
     const [session] = sessions;
     expect(session).toMatchObject({ source: 'api', status: 'interrupted' });

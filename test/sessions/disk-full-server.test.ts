@@ -74,7 +74,11 @@ describe.runIf(canMountTmpfs())('serve with its database disk full', () => {
     }
     expect(filler).toBeDefined();
     const error = await streaming.next((m) => m.type === 'error');
-    expect(error).toEqual({ channel: 0, type: 'error', message: 'the events could not be stored: the disk holding the data folder is full (database or disk is full)' });
+    expect(error).toEqual({
+      channel: 0,
+      type: 'error',
+      message: 'the events could not be stored: the disk holding the data folder is full (database or disk is full)',
+    });
     const { code } = await Promise.race([streaming.closed, new Promise<{ code: number }>((resolve) => setTimeout(() => resolve({ code: -1 }), 10_000))]);
     expect(code, 'the failed stream is closed').not.toBe(-1);
     expect(code).not.toBe(1006); // a close frame, not a cut connection
@@ -117,7 +121,12 @@ describe.runIf(canMountTmpfs())('serve with its database disk full', () => {
       fetch(`${server.url}/api/v1/health`).then((r) => r.json()),
     ]);
     expect(performance.now() - started).toBeLessThan(5000);
-    fifos.forEach((_, i) => expect(results[i]).toEqual({ ok: false, error: { code: 'failed_precondition', message: `cannot decode fifo-${i}.wav: it is a named pipe (FIFO), not an audio file` } }));
+    fifos.forEach((_, i) =>
+      expect(results[i]).toEqual({
+        ok: false,
+        error: { code: 'failed_precondition', message: `cannot decode fifo-${i}.wav: it is a named pipe (FIFO), not an audio file` },
+      }),
+    );
     expect(results.at(-1)).toEqual({ status: 'healthy' });
     bridge.socket.close();
   });

@@ -106,7 +106,12 @@ describe('settings', () => {
   it('are kept between runs, and a new model applies to the next session', async () => {
     const dataDir = join(scratch, 'settings');
     const first = openBackend({ dataDir });
-    const changed = first.setSettings({ ...first.getSettings(), model: { ...first.getSettings().model, delay: 0, warmup_penalty: 0, jitter: 0, failure_rate: 0 }, pool_size: 1, interim_results: false });
+    const changed = first.setSettings({
+      ...first.getSettings(),
+      model: { ...first.getSettings().model, delay: 0, warmup_penalty: 0, jitter: 0, failure_rate: 0 },
+      pool_size: 1,
+      interim_results: false,
+    });
     await first.close();
     const second = openBackend({ dataDir });
     try {

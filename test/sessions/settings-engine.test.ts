@@ -28,7 +28,9 @@ afterEach(async () => {
 
 function open(options: Partial<Parameters<typeof openBackend>[0]> = {}): Backend {
   scratch ??= mkdtempSync(join(tmpdir(), 'utterly-settings-'));
-  backend = openBackend({ dataDir: join(scratch, 'data'), integrityCheck: false, ...options } as Parameters<typeof openBackend>[0] & { role?: 'owner' }) as Backend;
+  backend = openBackend({ dataDir: join(scratch, 'data'), integrityCheck: false, ...options } as Parameters<typeof openBackend>[0] & {
+    role?: 'owner';
+  }) as Backend;
   return backend;
 }
 
@@ -120,7 +122,9 @@ describe('settings and the engine', () => {
     const session = await recording.stop();
     expect(performance.now() - stopped).toBeLessThan(2000);
     expect(session.status).toBe('done');
-    const segments = b.service.events(session.id, { offset: 0, limit: 100_000 }).filter((e): e is Extract<ApiResponse, { type: 'segment' }> => e.type === 'segment');
+    const segments = b.service
+      .events(session.id, { offset: 0, limit: 100_000 })
+      .filter((e): e is Extract<ApiResponse, { type: 'segment' }> => e.type === 'segment');
     const seconds = bytes.length / (format.channels * (format.bit_depth / 8)) / format.sample_rate;
     const perChannel = segments.filter((s) => s.channel === 0);
     expect(perChannel).toHaveLength(Math.ceil(seconds - 1e-9));

@@ -34,7 +34,14 @@ describe.skipIf(!haveTools())("an import's own format", () => {
     const wav = join(scratch, 'deep.wav');
     execFileSync('sox', ['-D', dataFile('stereo-two-speakers.wav'), '-r', '48000', '-b', '24', '-c', '2', wav]);
     const exported = await importAndExport(wav);
-    expect(exported.session.source_format).toEqual({ container: 'wav', codec: 'pcm_s24le', channels: 2, sample_rate: 48000, bit_depth: 24, bytes: statSync(wav).size });
+    expect(exported.session.source_format).toEqual({
+      container: 'wav',
+      codec: 'pcm_s24le',
+      channels: 2,
+      sample_rate: 48000,
+      bit_depth: 24,
+      bytes: statSync(wav).size,
+    });
     expect(exported.session.format).toEqual({ channels: 2, sample_rate: 48000, bit_depth: 32, is_float: true });
     // In the export, the file's format follows the decoded one.
     expect(Object.keys(exported.session).slice(4, 6)).toEqual(['format', 'source_format']);
@@ -44,14 +51,25 @@ describe.skipIf(!haveTools())("an import's own format", () => {
     const mp3 = join(scratch, 'speech.mp3');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', dataFile('mic-speech-12s.wav'), '-ac', '1', '-ar', '22050', '-c:a', 'libmp3lame', '-b:a', '64k', mp3]);
     const exported = await importAndExport(mp3);
-    expect(exported.session.source_format).toEqual({ container: 'mp3', codec: 'mp3', channels: 1, sample_rate: 22050, bit_depth: null, bytes: statSync(mp3).size });
+    expect(exported.session.source_format).toEqual({
+      container: 'mp3',
+      codec: 'mp3',
+      channels: 1,
+      sample_rate: 22050,
+      bit_depth: null,
+      bytes: statSync(mp3).size,
+    });
     expect(exported.session.format).toEqual({ channels: 1, sample_rate: 22050, bit_depth: 32, is_float: true });
   });
 });
 
 describe('recordings', () => {
   it('have no source format', async () => {
-    const recording = await backend.service.startRecording({ source: 'api', format: { channels: 1, sample_rate: 16000, bit_depth: 16, is_float: false }, settings });
+    const recording = await backend.service.startRecording({
+      source: 'api',
+      format: { channels: 1, sample_rate: 16000, bit_depth: 16, is_float: false },
+      settings,
+    });
     const session = backend.service.get(recording.session.id);
     expect(session.source_format).toBeNull();
     const exported = JSON.parse(await backend.service.exportText(session.id, 'json')) as SessionExport;

@@ -117,7 +117,14 @@ describe.runIf(canMountTmpfs())('a database whose disk fills up (tmpfs)', () => 
   it('ends the recording it hits failed with the reason and its audio, touches nothing else, and works again when space returns', async () => {
     const { service, store } = backend;
     const other = store.createSession({ title: 'Yesterday', source: 'mic', settings: LIVE, status: 'done' });
-    store.appendEvents(other.id, [{ channel: 0, type: 'active', time: 1 }, { channel: 0, type: 'inactive', time: 2 }], 0);
+    store.appendEvents(
+      other.id,
+      [
+        { channel: 0, type: 'active', time: 1 },
+        { channel: 0, type: 'inactive', time: 2 },
+      ],
+      0,
+    );
     const idle = await service.startRecording({ source: 'api', format: FORMAT, settings: LIVE });
     const recording = await service.startRecording({ source: 'api', format: FORMAT, settings: LIVE });
     const events = eventsOf(backend, recording.session.id);
@@ -128,7 +135,12 @@ describe.runIf(canMountTmpfs())('a database whose disk fills up (tmpfs)', () => 
     let sent = await feed(recording, () => store.countEvents(recording.session.id) > 0);
     const filler = fillDisk(disk);
     sent = await feed(recording, () => failedYet, sent, 25);
-    const failed = await expectFailedRecording(backend, recording, events, /^the events could not be stored: the disk holding the data folder is full \(database or disk is full\)$/);
+    const failed = await expectFailedRecording(
+      backend,
+      recording,
+      events,
+      /^the events could not be stored: the disk holding the data folder is full \(database or disk is full\)$/,
+    );
     expect(sent).toBeLessThan(speech.length);
 
     // Nothing else was touched: the listing, the other session and its export, the idle recording.
@@ -197,10 +209,15 @@ describe.runIf(canMountTmpfs())('a database whose disk fills up (tmpfs)', () => 
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(StorageError);
-      expect((error as Error).message).toMatch(/^silero-test\.wav could not be (imported: the disk holding the data folder is full|copied into Utterly's data folder: no space is left on the disk)/);
+      expect((error as Error).message).toMatch(
+        /^silero-test\.wav could not be (imported: the disk holding the data folder is full|copied into Utterly's data folder: no space is left on the disk)/,
+      );
       const { handlers } = createHandlers(whole.service, { getSettings: whole.getSettings, setSettings: whole.setSettings, audioUrl: audioPathOf });
       const result = await invoke(handlers, 'importFile', { path: dataFile('silero-test.wav'), settings: FILE });
-      expect(result).toMatchObject({ ok: false, error: { code: 'failed_precondition', message: expect.stringMatching(/^silero-test\.wav could not be .*(full|no space)/) } });
+      expect(result).toMatchObject({
+        ok: false,
+        error: { code: 'failed_precondition', message: expect.stringMatching(/^silero-test\.wav could not be .*(full|no space)/) },
+      });
       // No partial copy is left to take room.
       expect(readdirSync(join(disk, 'whole', 'audio'))).toEqual(audioFiles);
     } finally {

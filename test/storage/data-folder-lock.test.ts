@@ -11,7 +11,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Session } from '../../src/shared/sessions';
 import { openBackend } from '../../src/main/backend';
-import { DataFolderInUseError, LOCK_FILE, dataFolderOwner, lockDataFolder, type DataFolderLock, type LockHolder } from '../../src/main/storage/data-folder-lock';
+import {
+  DataFolderInUseError,
+  LOCK_FILE,
+  dataFolderOwner,
+  lockDataFolder,
+  type DataFolderLock,
+  type LockHolder,
+} from '../../src/main/storage/data-folder-lock';
 import { MIGRATIONS, runMigrations } from '../../src/main/storage/migrations';
 import { cliNodeFlags, startCliServer, type CliServer } from '../support/cli-server';
 import { INSTANT_MODEL, dataFile, readPcmWav } from '../support/helpers';
@@ -104,7 +111,9 @@ describe('the data folder lock', () => {
     expect(error.holder).toMatchObject({ pid: process.pid, command: 'cli serve' });
     expect(error.dataDir).toBe(dir);
     expect(error.message).toMatch(
-      new RegExp(`^Utterly's data folder ${escape(dir)} is in use by cli serve \\(pid ${process.pid}, since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\): close it first$`),
+      new RegExp(
+        `^Utterly's data folder ${escape(dir)} is in use by cli serve \\(pid ${process.pid}, since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\): close it first$`,
+      ),
     );
   });
 
@@ -165,7 +174,9 @@ describe('the data folder lock', () => {
   it('refuses a lock from another machine, saying how to clear it', () => {
     const dir = scratch();
     writeLock(dir, { pid: 1234, hostname: 'elsewhere.example', since: '2026-12-01T10:00:00.000Z' });
-    expect(() => lockDataFolder(dir, 'x')).toThrow(/in use by cli serve \(pid 1234 on elsewhere\.example, since .*\): close it first; if it is no longer running, delete .*utterly\.lock$/);
+    expect(() => lockDataFolder(dir, 'x')).toThrow(
+      /in use by cli serve \(pid 1234 on elsewhere\.example, since .*\): close it first; if it is no longer running, delete .*utterly\.lock$/,
+    );
   });
 
   it('does not delete on release a lock that someone else took over meanwhile', () => {
@@ -222,7 +233,12 @@ describe('owners and readers of a data folder', () => {
   it('a reader leaves unfinished sessions alone; the next owner recovers them', async () => {
     const dir = scratch();
     const owner = openBackend({ dataDir: dir });
-    const left = owner.store.createSession({ title: 'left recording', source: 'api', settings: { mode: 'segmented', interim_results: false }, status: 'recording' });
+    const left = owner.store.createSession({
+      title: 'left recording',
+      source: 'api',
+      settings: { mode: 'segmented', interim_results: false },
+      status: 'recording',
+    });
     await owner.close();
 
     const reader = openBackend({ dataDir: dir, role: 'reader' });
@@ -288,7 +304,12 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 const sessionsOf = async (dir: string): Promise<Session[]> => {
   const { code, stdout, stderr } = await cli('sessions', '--json', '--data-dir', dir);
   expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-  return stdout.trim() === '' ? [] : stdout.trim().split('\n').map((line) => JSON.parse(line) as Session);
+  return stdout.trim() === ''
+    ? []
+    : stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Session);
 };
 
 function serverFolder(): { dir: string; model: string } {
@@ -329,7 +350,9 @@ describe('cli serve owns the folder; cli sessions and export read it', () => {
     const wav = audio_path!;
     // The owner brings the header (80 bytes: RIFF, JUNK kept for an RF64 ds64, fmt, data) up to
     // the whole frames within a second, then writes nothing.
-    await expect.poll(() => existsSync(wav) && readFileSync(wav).length === 80 + 32_001 && readFileSync(wav).readUInt32LE(76) === 32_000, { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(() => existsSync(wav) && readFileSync(wav).length === 80 + 32_001 && readFileSync(wav).readUInt32LE(76) === 32_000, { timeout: 20_000 })
+      .toBe(true);
     const upload = join(dir, 'uploads', 'pending', 'file.wav');
     mkdirSync(join(dir, 'uploads', 'pending'), { recursive: true });
     writeFileSync(upload, 'an upload in progress');
@@ -369,7 +392,9 @@ describe('cli serve owns the folder; cli sessions and export read it', () => {
     const { dir, model } = serverFolder();
     server = await startCliServer(dir, model);
     const pid = server.process.pid!;
-    const refusal = new RegExp(`^utterly: Utterly's data folder ${escape(dir)} is in use by cli serve \\(pid ${pid}, since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\): close it first\\n$`);
+    const refusal = new RegExp(
+      `^utterly: Utterly's data folder ${escape(dir)} is in use by cli serve \\(pid ${pid}, since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\): close it first\\n$`,
+    );
 
     const second = await cli('serve', '--port', '0', '--data-dir', dir, '--model-config', model);
     expect(second.code).toBe(1);
@@ -403,7 +428,9 @@ describe('cli serve owns the folder; cli sessions and export read it', () => {
     const listed = await cli('sessions', '--json', '--data-dir', dir);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toMatchObject({ status: 'recording' });
-    expect(listed.stderr).toMatch(/^utterly: 1 session\(s\) still marked recording or processing were left unfinished; they become interrupted when the app or `serve` next opens this data folder\n$/);
+    expect(listed.stderr).toMatch(
+      /^utterly: 1 session\(s\) still marked recording or processing were left unfinished; they become interrupted when the app or `serve` next opens this data folder\n$/,
+    );
 
     server = await startCliServer(dir, model);
     expect(readHolder(dir)).toMatchObject({ pid: server.process.pid, command: 'cli serve' });

@@ -34,7 +34,13 @@ const EVENTS: ApiResponse[] = [
 ];
 
 function session(channels: number) {
-  const created = store.createSession({ title: 'Formats', source: 'file', settings: { mode: 'segmented', interim_results: true }, status: 'done', format: { channels, sample_rate: 16000, bit_depth: 16, is_float: false } });
+  const created = store.createSession({
+    title: 'Formats',
+    source: 'file',
+    settings: { mode: 'segmented', interim_results: true },
+    status: 'done',
+    format: { channels, sample_rate: 16000, bit_depth: 16, is_float: false },
+  });
   const writer = new EventWriter(store, created.id);
   for (const event of EVENTS) writer.push(event);
   writer.close();
@@ -61,13 +67,19 @@ describe('timed text exports', () => {
     const vtt = await text(session(1), 'vtt');
     expect(vtt.startsWith('WEBVTT\n\n')).toBe(true);
     const cues = vtt.slice('WEBVTT\n\n'.length).trim().split('\n\n');
-    expect(cues).toEqual(['00:00:01.024 --> 00:00:03.333\ncount 35328', '01:01:01.500 --> 01:01:02.000\nFAILED: the model failed', '00:00:04.000 --> 00:00:05.001\ntext a -> b &lt;i>']);
+    expect(cues).toEqual([
+      '00:00:01.024 --> 00:00:03.333\ncount 35328',
+      '01:01:01.500 --> 01:01:02.000\nFAILED: the model failed',
+      '00:00:04.000 --> 00:00:05.001\ntext a -> b &lt;i>',
+    ]);
   });
 
   it('labels: channels from 1, milliseconds, failures marked; the streamed and one-piece exports agree', async () => {
     const id = session(2);
     const labels = await text(id, 'labels');
-    expect(labels).toBe('1.024\t3.333\tchannel 1: count 35328\n3661.500\t3662.000\tchannel 2: FAILED: the model failed\n4.000\t5.001\tchannel 2: text a --> b <i>\n');
+    expect(labels).toBe(
+      '1.024\t3.333\tchannel 1: count 35328\n3661.500\t3662.000\tchannel 2: FAILED: the model failed\n4.000\t5.001\tchannel 2: text a --> b <i>\n',
+    );
     expect(exportSessionLabels(store, id)).toBe(labels);
   });
 

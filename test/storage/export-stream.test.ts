@@ -29,7 +29,13 @@ afterEach(() => {
 });
 
 const newSession = (interim = true) =>
-  store.createSession({ title: 'Export', source: 'mic', settings: { mode: 'segmented', interim_results: interim }, status: 'done', format: { channels: 2, sample_rate: 48000, bit_depth: 32, is_float: true } });
+  store.createSession({
+    title: 'Export',
+    source: 'mic',
+    settings: { mode: 'segmented', interim_results: interim },
+    status: 'done',
+    format: { channels: 2, sample_rate: 48000, bit_depth: 32, is_float: true },
+  });
 
 async function collect(id: string, format: ExportFormat, options?: { pageSize?: number; sliceMs?: number }): Promise<string> {
   let text = '';
@@ -52,7 +58,16 @@ const AWKWARD: ApiResponse[] = [
   { channel: 0, type: 'segment', start_time: 1 / 3, end_time: 12345.678901234, is_final: true, count: 2 ** 40 },
   { channel: 0, type: 'segment', start_time: 0, end_time: 1, count: 16000 },
   { channel: 2, type: 'data', count: 0 },
-  { channel: 0, type: 'segment', start_time: 1, end_time: 2, is_final: true, text: 'hello "world"', words: ['a', 'b'], meta: { nested: { deep: [1, { x: null }] } } } as unknown as ApiResponse,
+  {
+    channel: 0,
+    type: 'segment',
+    start_time: 1,
+    end_time: 2,
+    is_final: true,
+    text: 'hello "world"',
+    words: ['a', 'b'],
+    meta: { nested: { deep: [1, { x: null }] } },
+  } as unknown as ApiResponse,
   { channel: 0, type: 'data', '2': 'index key', b: true, '1': null } as unknown as ApiResponse,
   { channel: 0, type: 'segment', start_time: 3, end_time: 4, is_final: true, empty: {}, list: [] } as unknown as ApiResponse,
   { channel: 1, type: 'data' } as unknown as ApiResponse,
@@ -74,10 +89,21 @@ describe('streaming export', () => {
 
   it('matches the one-piece export for random model outputs and times (property)', async () => {
     const value = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.boolean(), fc.constant(null));
-    const output = fc.dictionary(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('channel', 'type', '7', '__proto__', 'time')), fc.oneof(value, fc.array(value, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 3 }), value, { maxKeys: 2 })), { maxKeys: 4 });
+    const output = fc.dictionary(
+      fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('channel', 'type', '7', '__proto__', 'time')),
+      fc.oneof(value, fc.array(value, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 3 }), value, { maxKeys: 2 })),
+      { maxKeys: 4 },
+    );
     const time = fc.double({ min: 0, max: 1e6, noNaN: true });
     const event = fc.oneof(
-      fc.record({ channel: fc.nat(8), type: fc.constant('segment' as const), start_time: time, end_time: time, is_final: fc.option(fc.boolean(), { nil: undefined }), output }),
+      fc.record({
+        channel: fc.nat(8),
+        type: fc.constant('segment' as const),
+        start_time: time,
+        end_time: time,
+        is_final: fc.option(fc.boolean(), { nil: undefined }),
+        output,
+      }),
       fc.record({ channel: fc.nat(8), type: fc.constant('data' as const), output }),
       fc.record({ channel: fc.nat(8), type: fc.constantFrom('active' as const, 'inactive' as const), time }),
       fc.record({ channel: fc.nat(8), type: fc.constant('error' as const), message: fc.string() }),
@@ -122,7 +148,11 @@ describe('streaming export', () => {
   it('exports the events stored when it starts, and fails if the session is deleted meanwhile', async () => {
     const { id } = newSession();
     const event = (i: number): ApiResponse => ({ channel: 0, type: 'segment', start_time: i, end_time: i + 1, is_final: true, count: i });
-    store.appendEvents(id, Array.from({ length: 100 }, (_, i) => event(i)), 0);
+    store.appendEvents(
+      id,
+      Array.from({ length: 100 }, (_, i) => event(i)),
+      0,
+    );
     const pieces = exportSessionPieces(store, id, 'json', { pageSize: 10, sliceMs: 0 });
     let text = (await pieces.next()).value as string;
     // Written while the export runs: not part of it.
@@ -149,7 +179,9 @@ describe('streaming export', () => {
         id,
         Array.from({ length: 10_000 }, (_, k): ApiResponse => {
           const i = first + k;
-          return i % 4 === 3 ? { channel: i % 2, type: 'segment', start_time: i, end_time: i + 2.5, is_final: true, count: 40_000 } : { channel: i % 2, type: 'active', time: i };
+          return i % 4 === 3
+            ? { channel: i % 2, type: 'segment', start_time: i, end_time: i + 2.5, is_final: true, count: 40_000 }
+            : { channel: i % 2, type: 'active', time: i };
         }),
         first,
       );

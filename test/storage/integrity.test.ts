@@ -34,8 +34,17 @@ beforeAll(async () => {
   const settings = { mode: 'segmented', interim_results: false } as const;
   others = Array.from({ length: 5 }, (_, i) => backend.store.createSession({ title: `Short ${i}`, source: 'mic', settings, status: 'done' }));
   long = backend.store.createSession({ title: 'Long meeting', source: 'mic', settings, status: 'done' });
-  backend.store.appendEvents(long.id, Array.from({ length: 20_000 }, (_, i) => event(i)), 0);
-  for (const session of others) backend.store.appendEvents(session.id, Array.from({ length: 8 }, (_, i) => event(i)), 0);
+  backend.store.appendEvents(
+    long.id,
+    Array.from({ length: 20_000 }, (_, i) => event(i)),
+    0,
+  );
+  for (const session of others)
+    backend.store.appendEvents(
+      session.id,
+      Array.from({ length: 8 }, (_, i) => event(i)),
+      0,
+    );
   await backend.close();
 
   // The copy, with one leaf page of the long session's events overwritten by garbage.
@@ -120,7 +129,9 @@ describe('a damaged database', () => {
     const dataDir = join(scratch, 'served');
     mkdirSync(dataDir);
     copyFileSync(join(damagedDir, 'utterly.db'), join(dataDir, 'utterly.db'));
-    const server = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'serve', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'serve', '--port', '0', '--data-dir', dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       let stdout = '';
       let stderr = '';
@@ -141,10 +152,12 @@ describe('a damaged database', () => {
       expect(await (await fetch(`${url}/api/v1/health`)).json()).toEqual({ status: 'healthy' });
       const bridge = new WebSocket(`${url.replace('http', 'ws')}/api/v1/bridge`);
       await new Promise((resolve, reject) => bridge.once('open', resolve).once('error', reject));
-      const answer = new Promise<any>((resolve) => bridge.on('message', (data) => {
-        const message = JSON.parse(String(data));
-        if (message.id === 1) resolve(message.result);
-      }));
+      const answer = new Promise<any>((resolve) =>
+        bridge.on('message', (data) => {
+          const message = JSON.parse(String(data));
+          if (message.id === 1) resolve(message.result);
+        }),
+      );
       bridge.send(JSON.stringify({ id: 1, method: 'listSessions', params: { limit: 100 } }));
       expect(await answer).toMatchObject({ ok: true, value: { total: 6 } });
       bridge.close();

@@ -16,7 +16,10 @@ function messages(dir: string): string[] {
   return files.flatMap((file) => {
     const text = readFileSync(join(dir, file), 'utf8');
     expect(text.endsWith('\n')).toBe(true);
-    return text.slice(0, -1).split('\n').map((line) => LINE.exec(line)![1]!);
+    return text
+      .slice(0, -1)
+      .split('\n')
+      .map((line) => LINE.exec(line)![1]!);
   });
 }
 const order = (file: string) => Number(/\.(\d+)\.log$/.exec(file)?.[1] ?? 0);

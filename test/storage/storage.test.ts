@@ -88,12 +88,23 @@ describe('migrations', () => {
     expect(db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
     const columns = (table: string) => (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
     expect(columns('sessions')).toEqual([
-      'id', 'title', 'source', 'original_name', 'format', 'settings', 'status', 'created_at',
-      'finished_at', 'duration', 'audio_path', 'error', 'rerun_of', 'search_text', 'source_format',
+      'id',
+      'title',
+      'source',
+      'original_name',
+      'format',
+      'settings',
+      'status',
+      'created_at',
+      'finished_at',
+      'duration',
+      'audio_path',
+      'error',
+      'rerun_of',
+      'search_text',
+      'source_format',
     ]);
-    expect(columns('events')).toEqual([
-      'session_id', 'seq', 'channel', 'type', 'start_time', 'end_time', 'time', 'is_final', 'output', 'message',
-    ]);
+    expect(columns('events')).toEqual(['session_id', 'seq', 'channel', 'type', 'start_time', 'end_time', 'time', 'is_final', 'output', 'message']);
     const indexes = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'sessions' AND sql IS NOT NULL").pluck().all();
     expect(indexes.sort()).toEqual(['sessions_by_created_at', 'sessions_by_rerun_of']);
     db.close();
@@ -117,8 +128,34 @@ describe('migrations', () => {
       const insertSession = old.prepare(
         'INSERT INTO sessions (id, title, source, original_name, format, settings, status, created_at, finished_at, duration, audio_path, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
-      insertSession.run('a', 'Morning Standup', 'mic', null, '{"channels":1,"sample_rate":48000,"bit_depth":32,"is_float":true}', JSON.stringify(SEGMENTED), 'done', '2025-01-01T09:00:00.000Z', '2025-01-01T09:15:00.000Z', 900, '/audio/a.wav', null);
-      insertSession.run('b', 'Interview', 'file', 'Ärger im Büro.MP3', null, JSON.stringify(SIMPLE), 'failed', '2025-01-02T10:00:00.000Z', null, null, null, 'cannot decode');
+      insertSession.run(
+        'a',
+        'Morning Standup',
+        'mic',
+        null,
+        '{"channels":1,"sample_rate":48000,"bit_depth":32,"is_float":true}',
+        JSON.stringify(SEGMENTED),
+        'done',
+        '2025-01-01T09:00:00.000Z',
+        '2025-01-01T09:15:00.000Z',
+        900,
+        '/audio/a.wav',
+        null,
+      );
+      insertSession.run(
+        'b',
+        'Interview',
+        'file',
+        'Ärger im Büro.MP3',
+        null,
+        JSON.stringify(SIMPLE),
+        'failed',
+        '2025-01-02T10:00:00.000Z',
+        null,
+        null,
+        null,
+        'cannot decode',
+      );
       // From version 2 on, the app wrote each row's search text with it.
       if (from >= 2) {
         const setSearchText = old.prepare('UPDATE sessions SET search_text = ? WHERE id = ?');
@@ -127,7 +164,11 @@ describe('migrations', () => {
         }
       }
       old.prepare("INSERT INTO events (session_id, seq, channel, type, time) VALUES ('a', 0, 0, 'active', 1.5)").run();
-      old.prepare("INSERT INTO events (session_id, seq, channel, type, start_time, end_time, is_final, output) VALUES ('a', 1, 0, 'segment', 1.5, 3, 1, '{\"count\":24000}')").run();
+      old
+        .prepare(
+          "INSERT INTO events (session_id, seq, channel, type, start_time, end_time, is_final, output) VALUES ('a', 1, 0, 'segment', 1.5, 3, 1, '{\"count\":24000}')",
+        )
+        .run();
       old.close();
 
       const store = openStore(path);
@@ -139,10 +180,20 @@ describe('migrations', () => {
       fresh.close();
 
       expect(store.getSession('a')).toEqual({
-        id: 'a', title: 'Morning Standup', source: 'mic', original_name: null,
-        format: { channels: 1, sample_rate: 48000, bit_depth: 32, is_float: true }, source_format: null, settings: SEGMENTED,
-        status: 'done', created_at: '2025-01-01T09:00:00.000Z', finished_at: '2025-01-01T09:15:00.000Z',
-        duration: 900, audio_path: '/audio/a.wav', error: null, rerun_of: null,
+        id: 'a',
+        title: 'Morning Standup',
+        source: 'mic',
+        original_name: null,
+        format: { channels: 1, sample_rate: 48000, bit_depth: 32, is_float: true },
+        source_format: null,
+        settings: SEGMENTED,
+        status: 'done',
+        created_at: '2025-01-01T09:00:00.000Z',
+        finished_at: '2025-01-01T09:15:00.000Z',
+        duration: 900,
+        audio_path: '/audio/a.wav',
+        error: null,
+        rerun_of: null,
       });
       expect(store.getSession('b')!.source_format).toBeNull();
       // Sessions from before the file's own format was kept export it as null.
@@ -213,8 +264,19 @@ describe('sessions', () => {
     const created = store.createSession(newSession({ title: 'Call', source: 'api', format, audio_path: '/a.wav' }));
     expect(created).toEqual({
       id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
-      title: 'Call', source: 'api', original_name: null, format, source_format: null, settings: SEGMENTED, status: 'recording',
-      created_at: expect.any(String), finished_at: null, duration: null, audio_path: '/a.wav', error: null, rerun_of: null,
+      title: 'Call',
+      source: 'api',
+      original_name: null,
+      format,
+      source_format: null,
+      settings: SEGMENTED,
+      status: 'recording',
+      created_at: expect.any(String),
+      finished_at: null,
+      duration: null,
+      audio_path: '/a.wav',
+      error: null,
+      rerun_of: null,
     });
     expect(new Date(created.created_at).toISOString()).toBe(created.created_at);
     expect(store.getSession(created.id)).toEqual(created);
@@ -420,11 +482,15 @@ describe('events', () => {
     expect(store.summary(segmented.id)).toEqual({ segments: 3, speech_time: expect.closeTo(2.208 + 1 + (12345.678901234 - 1 / 3), 9), errors: 2 });
 
     const simple = store.createSession(newSession({ settings: SIMPLE }));
-    store.appendEvents(simple.id, [
-      { channel: 0, type: 'segment', start_time: 0, end_time: 1, count: 16000 },
-      { channel: 0, type: 'error', message: 'Internal server error' },
-      { channel: 0, type: 'segment', start_time: 2, end_time: 2.5, count: 8000 },
-    ], 0);
+    store.appendEvents(
+      simple.id,
+      [
+        { channel: 0, type: 'segment', start_time: 0, end_time: 1, count: 16000 },
+        { channel: 0, type: 'error', message: 'Internal server error' },
+        { channel: 0, type: 'segment', start_time: 2, end_time: 2.5, count: 8000 },
+      ],
+      0,
+    );
     expect(store.summary(simple.id)).toEqual({ segments: 2, speech_time: 1.5, errors: 1 });
     expect(store.summary(store.createSession(newSession()).id)).toEqual({ segments: 0, speech_time: 0, errors: 0 });
   });
@@ -434,11 +500,17 @@ describe('exports', () => {
   it('exports the session, its events as stored (times to the millisecond) and the summary as JSON', () => {
     const store = openStore();
     const format = { channels: 3, sample_rate: 16000, bit_depth: 16, is_float: false };
-    const session = store.updateSession(store.createSession(newSession({ format })).id, { status: 'done', duration: 12400, finished_at: new Date().toISOString() });
+    const session = store.updateSession(store.createSession(newSession({ format })).id, {
+      status: 'done',
+      duration: 12400,
+      finished_at: new Date().toISOString(),
+    });
     store.appendEvents(session.id, EVERY_KIND, 0);
     const exported = exportSessionJson(store, session.id);
     const { id, title, source, status, settings, created_at, finished_at, duration } = session;
-    expect(JSON.stringify(exported.session)).toBe(JSON.stringify({ id, title, source, status, format, source_format: null, settings, created_at, finished_at, duration }));
+    expect(JSON.stringify(exported.session)).toBe(
+      JSON.stringify({ id, title, source, status, format, source_format: null, settings, created_at, finished_at, duration }),
+    );
     const toMs = (seconds: number) => Math.round(seconds * 1000) / 1000;
     const rounded = EVERY_KIND.map((event) =>
       Object.fromEntries(Object.entries(event).map(([key, value]) => [key, ['time', 'start_time', 'end_time'].includes(key) ? toMs(value as number) : value])),
@@ -464,10 +536,14 @@ describe('exports', () => {
     );
 
     const simple = store.createSession(newSession({ settings: SIMPLE }));
-    store.appendEvents(simple.id, [
-      { channel: 0, type: 'segment', start_time: 0, end_time: 1, count: 16000 },
-      { channel: 0, type: 'segment', start_time: 1, end_time: 2, count: 16000 },
-    ], 0);
+    store.appendEvents(
+      simple.id,
+      [
+        { channel: 0, type: 'segment', start_time: 0, end_time: 1, count: 16000 },
+        { channel: 0, type: 'segment', start_time: 1, end_time: 2, count: 16000 },
+      ],
+      0,
+    );
     expect(exportSessionLabels(store, simple.id).split('\n')).toEqual(['0.000\t1.000\tchannel 1: count 16000', '1.000\t2.000\tchannel 1: count 16000', '']);
     expect(exportSessionLabels(store, store.createSession(newSession()).id)).toBe('');
   });

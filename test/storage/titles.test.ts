@@ -34,7 +34,8 @@ describe('titles', () => {
     expect(cleanTitle('price \u202e01$\u202c')).toBe('price 01$');
     expect(cleanTitle('half \ud83d pair, \udc00 other half')).toBe('half \ufffd pair, \ufffd other half');
     expect(cleanTitle('\u0001\u0002')).toBe('Untitled');
-    for (const kept of ['Ärger im Büro', '😀 emoji, 👩‍👩‍👧 family', 'e\u0301 combining', '  spaces kept  ', 'עברית and العربية']) expect(cleanTitle(kept)).toBe(kept);
+    for (const kept of ['Ärger im Büro', '😀 emoji, 👩‍👩‍👧 family', 'e\u0301 combining', '  spaces kept  ', 'עברית and العربية'])
+      expect(cleanTitle(kept)).toBe(kept);
     expect(cleanText('')).toBe('');
   });
 
@@ -57,7 +58,11 @@ describe('titles', () => {
     expect((await done).status).toBe('done');
 
     const raw = new BetterSqlite3(join(scratch, 'data', 'utterly.db'), { readonly: true });
-    const rows = raw.prepare('SELECT title, original_name, hex(title) AS hex FROM sessions').all() as { title: string; original_name: string | null; hex: string }[];
+    const rows = raw.prepare('SELECT title, original_name, hex(title) AS hex FROM sessions').all() as {
+      title: string;
+      original_name: string | null;
+      hex: string;
+    }[];
     raw.close();
     for (const row of rows) {
       expect(row.title).not.toMatch(CONTROL);

@@ -49,7 +49,7 @@ function parseWav(file: Buffer): ParsedWav {
   expect(file.toString('ascii', 8, 12)).toBe('WAVE');
   const riffSize32 = file.readUInt32LE(4);
   const parsed: Partial<ParsedWav> = { form: form as ParsedWav['form'], riffSize: riffSize32, riffSize32, chunkIds: [] };
-  for (let at = 12; ; ) {
+  for (let at = 12; ;) {
     const id = file.toString('ascii', at, at + 4);
     const size = file.readUInt32LE(at + 4);
     parsed.chunkIds!.push(id);
@@ -113,8 +113,7 @@ const subFormatGuid = (tag: number) => `0${tag}000000` + '0000' + '1000' + '8000
 
 const blockAlignOf = (format: AudioFormat) => (format.channels * format.bit_depth) / 8;
 /** The length of the header WavRecorder writes: RIFF, JUNK or ds64, fmt, fact for float, data. */
-const headerLengthOf = (format: AudioFormat) =>
-  12 + 36 + 8 + (format.channels > 2 || format.bit_depth > 16 ? 40 : 16) + (format.is_float ? 12 : 0) + 8;
+const headerLengthOf = (format: AudioFormat) => 12 + 36 + 8 + (format.channels > 2 || format.bit_depth > 16 ? 40 : 16) + (format.is_float ? 12 : 0) + 8;
 
 /**
  * A closed file in `format` with `dataLength` bytes of data: sizes (32-bit, or 64-bit in ds64
@@ -264,7 +263,7 @@ describe('WavRecorder', () => {
       const bytes = patternBytes(0, frames * blockAlign + Math.floor(blockAlign / 2));
       const path = join(dir, 'recording.wav');
       const recorder = WavRecorder.create(path, format);
-      for (let at = 0; at < bytes.length; ) {
+      for (let at = 0; at < bytes.length;) {
         const length = Math.min(bytes.length - at, Math.floor(random() * 700));
         recorder.append(bytes.subarray(at, at + length));
         at += length;
@@ -385,7 +384,7 @@ describe('past the RIFF limit (a small one): RF64', () => {
       const bytes = patternBytes(0, frames * blockAlign + Math.floor(blockAlign / 2));
       const path = join(dir, 'recording.wav');
       const recorder = WavRecorder.create(path, format, { riffLimitBytes });
-      for (let at = 0; at < bytes.length; ) {
+      for (let at = 0; at < bytes.length;) {
         const length = Math.min(bytes.length - at, Math.floor(random() * 700));
         recorder.append(bytes.subarray(at, at + length));
         at += length;
@@ -405,7 +404,13 @@ describe('past the RIFF limit (a small one): RF64', () => {
   it('stays plain up to the limit exactly, the pad byte included', () => {
     const format = FORMATS[0]!; // 1-byte frames: every data size, odd ones padded
     const riffLimitBytes = limitAt(format, 100);
-    for (const [frames, form] of [[98, 'RIFF'], [99, 'RIFF'], [100, 'RIFF'], [101, 'RF64'], [102, 'RF64']] as const) {
+    for (const [frames, form] of [
+      [98, 'RIFF'],
+      [99, 'RIFF'],
+      [100, 'RIFF'],
+      [101, 'RF64'],
+      [102, 'RF64'],
+    ] as const) {
       const path = join(dir, `${frames}.wav`);
       const recorder = WavRecorder.create(path, format, { riffLimitBytes });
       recorder.append(patternBytes(0, frames));
@@ -496,7 +501,13 @@ describe('past the RIFF limit (a small one): RF64', () => {
       writeFileSync(path, Buffer.concat([file.subarray(0, 12), file.subarray(12 + 36)]));
       expect(repairWav(path, { riffLimitBytes })).toEqual({ frames: 50, repaired: true });
       const repaired = readFileSync(path);
-      expect(parseWav(repaired)).toMatchObject({ form: 'RIFF', riffSize: repaired.length - 8, chunkIds: ['fmt ', 'fact', 'data'], factFrames: 50, dataSize: 50 * blockAlign });
+      expect(parseWav(repaired)).toMatchObject({
+        form: 'RIFF',
+        riffSize: repaired.length - 8,
+        chunkIds: ['fmt ', 'fact', 'data'],
+        factFrames: 50,
+        dataSize: 50 * blockAlign,
+      });
       expect(parseWav(repaired).data.equals(patternBytes(0, 50 * blockAlign))).toBe(true);
       expect(ffmpegSamples(path, format).equals(patternBytes(0, 50 * blockAlign))).toBe(true);
 
@@ -572,10 +583,15 @@ describe('past the real 4 GiB limit, with a sparse file', () => {
     it(`records ${describeFormat(format)} as RF64, the header plain up to the limit, read back by ffmpeg`, (context) => {
       const path = join(dir, 'big.wav');
       const recorder = WavRecorder.create(path, format, { headerIntervalMs: 0 });
-      record(recorder, path, () => context.skip('no sparse files here'), () => {
-        const { form, dataSize } = parseWavHeader(path);
-        expect({ form, dataSize }).toEqual({ form: 'RIFF', dataSize: TAIL_AT + TAIL_1 });
-      });
+      record(
+        recorder,
+        path,
+        () => context.skip('no sparse files here'),
+        () => {
+          const { form, dataSize } = parseWavHeader(path);
+          expect({ form, dataSize }).toEqual({ form: 'RIFF', dataSize: TAIL_AT + TAIL_1 });
+        },
+      );
       expect(parseWavHeader(path)).toMatchObject({ form: 'RF64', dataSize: FRAMES * blockAlign });
       expect(recorder.close()).toBe(FRAMES);
       expectValidHeader(path, format, FRAMES * blockAlign, 'RF64');
@@ -586,7 +602,12 @@ describe('past the real 4 GiB limit, with a sparse file', () => {
     it(`repairs ${describeFormat(format)} into RF64 after a crash that left the header plain`, (context) => {
       const path = join(dir, 'big.wav');
       const recorder = WavRecorder.create(path, format, { headerIntervalMs: 3_600_000 });
-      record(recorder, path, () => context.skip('no sparse files here'), () => undefined);
+      record(
+        recorder,
+        path,
+        () => context.skip('no sparse files here'),
+        () => undefined,
+      );
       expect(parseWavHeader(path)).toMatchObject({ form: 'RIFF', dataSize: 0 });
       expect(repairWav(path)).toEqual({ frames: FRAMES, repaired: true });
       expectValidHeader(path, format, FRAMES * blockAlign, 'RF64');
@@ -605,7 +626,11 @@ describe('a recording process killed with SIGKILL', () => {
    * Runs wav-recorder.child.ts on `path` (with `riffLimitBytes` if given), waits for
    * `killWhen` to say so, then kills it with SIGKILL; returns its reports and when it was killed.
    */
-  async function recordAndKill(path: string, riffLimitBytes: number | undefined, killWhen: (reports: Report[]) => boolean): Promise<{ reports: Report[]; killedAt: number }> {
+  async function recordAndKill(
+    path: string,
+    riffLimitBytes: number | undefined,
+    killWhen: (reports: Report[]) => boolean,
+  ): Promise<{ reports: Report[]; killedAt: number }> {
     const script = fileURLToPath(new URL('../support/wav-recorder.child.ts', import.meta.url));
     const args = ['--import', 'tsx', script, path, ...(riffLimitBytes === undefined ? [] : [String(riffLimitBytes)])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -23,9 +23,13 @@ export interface CliServer {
 
 /** `extraArgs` go after the others (e.g. `--host 0.0.0.0`). */
 export async function startCliServer(dataDir: string, modelConfig: string, extraArgs: string[] = []): Promise<CliServer> {
-  const server = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'serve', '--port', '0', '--data-dir', dataDir, '--model-config', modelConfig, ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = spawn(
+    process.execPath,
+    [...cliNodeFlags(), 'out/node/cli.js', 'serve', '--port', '0', '--data-dir', dataDir, '--model-config', modelConfig, ...extraArgs],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let printed = '';
   const { url, token } = await new Promise<{ url: string; token?: string }>((resolve, reject) => {
     server.stdout!.on('data', (chunk: Buffer) => {

@@ -64,7 +64,7 @@ const sox = (...args: string[]): Step => ['sox', ['-D', ...args]];
 export function chunksOf(bytes: Buffer): Array<{ id: string; body: number; size: number }> {
   const big = bytes.toString('ascii', 0, 4) === 'FORM';
   const chunks: Array<{ id: string; body: number; size: number }> = [];
-  for (let at = 12; at + 8 <= bytes.length; ) {
+  for (let at = 12; at + 8 <= bytes.length;) {
     const size = big ? bytes.readUInt32BE(at + 4) : bytes.readUInt32LE(at + 4);
     chunks.push({ id: bytes.toString('ascii', at, at + 4), body: at + 8, size });
     if (size === 0xffffffff) break;
@@ -80,7 +80,8 @@ function expectChunks(bytes: Buffer, ...ids: string[]): void {
 
 function expectFmt(bytes: Buffer, size: number, tag: number, channels?: number): void {
   const fmt = chunksOf(bytes).find((chunk) => chunk.id === 'fmt ');
-  if (!fmt || fmt.size !== size || bytes.readUInt16LE(fmt.body) !== tag) throw new Error(`expected a fmt chunk of ${size} bytes with tag 0x${tag.toString(16)}`);
+  if (!fmt || fmt.size !== size || bytes.readUInt16LE(fmt.body) !== tag)
+    throw new Error(`expected a fmt chunk of ${size} bytes with tag 0x${tag.toString(16)}`);
   if (channels && bytes.readUInt16LE(fmt.body + 2) !== channels) throw new Error(`expected ${channels} channels`);
 }
 
@@ -154,9 +155,27 @@ export const CORPUS: CorpusFile[] = [
   { name: 'opus.opus', source: 'stereo', steps: (s, o) => [ffmpeg(s, o, '-c:a', 'libopus', '-b:a', '64k')] },
   // AIFF and AIFF-C.
   { name: 'sox.aiff', lossless: 0, source: 'stereo', steps: (s, o) => [sox(s, o)], check: (b) => void expectChunks(b, 'COMM', 'SSND') },
-  { name: 'sox-float.aifc', lossless: 0, source: 'mono', steps: (s, o) => [sox(s, '-e', 'floating-point', '-b', '32', o)], check: (b) => expectCompression(b, 'fl32') },
-  { name: 'ffmpeg-sowt.aiff', lossless: 0, source: 'mono', steps: (s, o) => [ffmpeg(s, o, '-c:a', 'pcm_s16le', '-f', 'aiff')], check: (b) => expectCompression(b, 'sowt') },
-  { name: 'ffmpeg-fl64.aiff', lossless: 0, source: 'stereo', steps: (s, o) => [ffmpeg(s, o, '-c:a', 'pcm_f64be', '-f', 'aiff')], check: (b) => expectCompression(b, 'fl64') },
+  {
+    name: 'sox-float.aifc',
+    lossless: 0,
+    source: 'mono',
+    steps: (s, o) => [sox(s, '-e', 'floating-point', '-b', '32', o)],
+    check: (b) => expectCompression(b, 'fl32'),
+  },
+  {
+    name: 'ffmpeg-sowt.aiff',
+    lossless: 0,
+    source: 'mono',
+    steps: (s, o) => [ffmpeg(s, o, '-c:a', 'pcm_s16le', '-f', 'aiff')],
+    check: (b) => expectCompression(b, 'sowt'),
+  },
+  {
+    name: 'ffmpeg-fl64.aiff',
+    lossless: 0,
+    source: 'stereo',
+    steps: (s, o) => [ffmpeg(s, o, '-c:a', 'pcm_f64be', '-f', 'aiff')],
+    check: (b) => expectCompression(b, 'fl64'),
+  },
   // WAV: sox's float files (an 18-byte fmt chunk and a fact chunk: samples at byte 58).
   {
     name: 'sox-float32.wav',
@@ -169,7 +188,13 @@ export const CORPUS: CorpusFile[] = [
     },
   },
   { name: 'sox-float64.wav', lossless: 0, source: 'mono', steps: (s, o) => [sox(s, '-e', 'floating-point', '-b', '64', o)], check: (b) => expectFmt(b, 18, 3) },
-  { name: 'extensible-24bit-3ch.wav', lossless: 0, source: 'three', steps: (s, o) => [ffmpeg(s, o, '-c:a', 'pcm_s24le')], check: (b) => expectFmt(b, 40, 0xfffe, 3) },
+  {
+    name: 'extensible-24bit-3ch.wav',
+    lossless: 0,
+    source: 'three',
+    steps: (s, o) => [ffmpeg(s, o, '-c:a', 'pcm_s24le')],
+    check: (b) => expectFmt(b, 40, 0xfffe, 3),
+  },
   { name: 'unsigned-8bit.wav', lossless: 1 / 128, source: 'stereo', steps: (s, o) => [ffmpeg(s, o, '-c:a', 'pcm_u8')], check: (b) => expectFmt(b, 16, 1) },
   // Codecs inside WAV: G.711 µ-law (ours), IMA ADPCM (audio-decode's).
   { name: 'mulaw.wav', source: 'stereo', steps: (s, o) => [ffmpeg(s, o, '-c:a', 'pcm_mulaw')], check: (b) => expectFmt(b, 18, 7) },
@@ -181,15 +206,39 @@ export const CORPUS: CorpusFile[] = [
     lossless: 0,
     source: 'stereo',
     steps: (s, o) => [
-      ffmpeg(s, o, '-c:a', 'pcm_s16le', '-write_bext', '1', '-metadata', 'title=Two speakers', '-metadata', 'artist=Utterly tests', '-metadata', 'comment=made by ffmpeg'),
-      (out) => insertChunks(out, [cueChunk(44100), chunk('iXML', Buffer.from('<BWFXML><NOTE>odd</NOTE></BWFXML>'))], [chunk('JUNK', Buffer.alloc(101)), infoChunk('after the data')]),
+      ffmpeg(
+        s,
+        o,
+        '-c:a',
+        'pcm_s16le',
+        '-write_bext',
+        '1',
+        '-metadata',
+        'title=Two speakers',
+        '-metadata',
+        'artist=Utterly tests',
+        '-metadata',
+        'comment=made by ffmpeg',
+      ),
+      (out) =>
+        insertChunks(
+          out,
+          [cueChunk(44100), chunk('iXML', Buffer.from('<BWFXML><NOTE>odd</NOTE></BWFXML>'))],
+          [chunk('JUNK', Buffer.alloc(101)), infoChunk('after the data')],
+        ),
     ],
     check: (b) => {
       expectChunks(b, 'LIST', 'bext', 'cue ', 'iXML', 'JUNK');
       if (chunksOf(b).find((c) => c.id === 'iXML')!.size % 2 !== 1) throw new Error('the iXML chunk should be odd-sized');
     },
   },
-  { name: 'rf64.wav', lossless: 0, source: 'stereo', steps: (s, o) => [ffmpeg(s, o, '-c:a', 'pcm_s16le', '-rf64', 'always')], check: (b) => void (b.toString('ascii', 0, 4) === 'RF64' ? expectChunks(b, 'ds64') : fail('not RF64')) },
+  {
+    name: 'rf64.wav',
+    lossless: 0,
+    source: 'stereo',
+    steps: (s, o) => [ffmpeg(s, o, '-c:a', 'pcm_s16le', '-rf64', 'always')],
+    check: (b) => void (b.toString('ascii', 0, 4) === 'RF64' ? expectChunks(b, 'ds64') : fail('not RF64')),
+  },
   {
     // BW64 (ITU-R BS.2088) is RF64 under another name: ffmpeg's RF64 renamed.
     name: 'bw64.wav',
@@ -241,7 +290,10 @@ export interface Corpus {
 export async function makeCorpus(dir: string, parallel = 3): Promise<Corpus> {
   const names = Object.keys(SOURCES) as SourceName[];
   const sources = Object.fromEntries(names.map((name) => [name, join(dir, `source-${name}.wav`)])) as Record<SourceName, string>;
-  await inParallel(names.map((name) => () => run('sox', SOURCES[name].args(sources[name]))), parallel);
+  await inParallel(
+    names.map((name) => () => run('sox', SOURCES[name].args(sources[name]))),
+    parallel,
+  );
   const files: Record<string, string> = {};
   await inParallel(
     CORPUS.map((file) => async () => {

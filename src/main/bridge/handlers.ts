@@ -154,7 +154,13 @@ export function createHandlers(service: SessionService, host: BridgeHost): Bridg
         const { audio_path, title } = service.get(id);
         if (!audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
         // An address that would answer 404 is no answer.
-        if (!(await stat(audio_path).then((found) => found.isFile(), () => false))) throw new PreconditionError(`the audio of session "${title}" is missing from the data folder`);
+        if (
+          !(await stat(audio_path).then(
+            (found) => found.isFile(),
+            () => false,
+          ))
+        )
+          throw new PreconditionError(`the audio of session "${title}" is missing from the data folder`);
         return { url: host.audioUrl(id), mime: audioMimeOf(audio_path) };
       },
       chooseAudioFiles: async () => ({ paths: await desktopOnly().chooseAudioFiles() }),
@@ -201,11 +207,13 @@ export function createHandlers(service: SessionService, host: BridgeHost): Bridg
       watched.add(id);
       if (watched.size > MAX_WATCHED_SESSIONS) watched.delete(watched.values().next().value!);
     };
-    const watching = <A, R extends { id: string }>(method: (args: A) => Promise<R>) => async (args: A) => {
-      const session = await method(args);
-      watch(session.id);
-      return session;
-    };
+    const watching =
+      <A, R extends { id: string }>(method: (args: A) => Promise<R>) =>
+      async (args: A) => {
+        const session = await method(args);
+        watch(session.id);
+        return session;
+      };
     const handlers: Handlers = {
       ...base,
       // Watched from before the stored events are read: every later one is pushed.
@@ -312,9 +320,7 @@ const RESERVED_WINDOWS_NAMES = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i;
 
 /** A session title as a file name any OS accepts: no separators or control characters, not too long. */
 export function safeFilename(title: string): string {
-  const cleaned = title
-    .replace(/[<>:"/\\|?*\u0000-\u001f\u007f]/g, '_')
-    .replace(/\s+/g, ' ');
+  const cleaned = title.replace(/[<>:"/\\|?*\u0000-\u001f\u007f]/g, '_').replace(/\s+/g, ' ');
   // By code points, so that a character outside the BMP is not cut in half.
   const short = Array.from(cleaned).slice(0, 100).join('');
   // Leading dots hide a file; Windows drops trailing dots and spaces.

@@ -37,7 +37,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     const load = COMMANDS[command];
     if (!load) throw new UsageError(`unknown command "${command}" (try --help)`);
-    await (await load())(rest);
+    await (
+      await load()
+    )(rest);
     return 0;
   } catch (error) {
     process.stderr.write(`utterly: ${errorMessage(error)}\n`);

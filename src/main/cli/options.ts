@@ -35,7 +35,8 @@ export function integerOption(name: string, value: string | undefined, fallback:
 }
 
 export function positional(positionals: string[], what: string, command: string): string {
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? `${command} needs a ${what}` : `${command} takes one ${what}, got ${positionals.length}`);
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length === 0 ? `${command} needs a ${what}` : `${command} takes one ${what}, got ${positionals.length}`);
   return positionals[0]!;
 }
 
@@ -82,7 +83,10 @@ export const RUN_OPTIONS = {
   vad: { type: 'string' },
 } as const;
 
-export function runSettings(values: { mode?: string; interim?: boolean; 'max-futures'?: string; 'chunk-ms'?: string; vad?: string }, pool: number): Required<Omit<SessionSettings, 'vad'>> & { vad?: VadSettings } {
+export function runSettings(
+  values: { mode?: string; interim?: boolean; 'max-futures'?: string; 'chunk-ms'?: string; vad?: string },
+  pool: number,
+): Required<Omit<SessionSettings, 'vad'>> & { vad?: VadSettings } {
   const mode = values.mode ?? 'segmented';
   if (mode !== 'segmented' && mode !== 'simple') throw new UsageError(`--mode must be "segmented" or "simple", got "${mode}"`);
   let vad: VadSettings | undefined;

@@ -36,7 +36,10 @@ export async function serveCommand(args: string[]): Promise<void> {
   const port = integerOption('port', values.port, 8080, 0, 65535);
   const engine = await engineOptions(values);
   // The command line's model and pool are defaults: the settings stored from the UI override them.
-  const defaults = { ...(values['model-config'] === undefined ? {} : { model: engine.model }), ...(values.pool === undefined ? {} : { pool_size: engine.poolSize }) };
+  const defaults = {
+    ...(values['model-config'] === undefined ? {} : { model: engine.model }),
+    ...(values.pool === undefined ? {} : { pool_size: engine.poolSize }),
+  };
   const backend = openBackend({ dataDir: dataDir(values), role: 'owner', command: 'cli serve', engine: { log: engine.log }, defaults });
   const staticDir = fileURLToPath(new URL('../renderer', import.meta.url));
   const log = (line: string) => process.stderr.write(line + '\n');

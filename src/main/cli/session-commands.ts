@@ -50,7 +50,9 @@ export async function sessionsCommand(args: string[]): Promise<void> {
     const { sessions } = backend.service.list({ limit, offset: 0, query: values.query });
     const unfinished = sessions.filter((s) => s.status === 'recording' || s.status === 'processing').length;
     if (unfinished > 0 && !backend.owner) {
-      process.stderr.write(`utterly: ${unfinished} session(s) still marked recording or processing were left unfinished; they become interrupted when the app or \`serve\` next opens this data folder\n`);
+      process.stderr.write(
+        `utterly: ${unfinished} session(s) still marked recording or processing were left unfinished; they become interrupted when the app or \`serve\` next opens this data folder\n`,
+      );
     }
     if (values.json) {
       for (const session of sessions) process.stdout.write(JSON.stringify(session) + '\n');

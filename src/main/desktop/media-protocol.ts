@@ -27,7 +27,12 @@ export function setupMediaProtocol(service: SessionService): void {
     } catch {
       path = null;
     }
-    const size = path ? await stat(path).then((found) => (found.isFile() ? found.size : undefined), () => undefined) : undefined;
+    const size = path
+      ? await stat(path).then(
+          (found) => (found.isFile() ? found.size : undefined),
+          () => undefined,
+        )
+      : undefined;
     if (!path || size === undefined) return new Response('no such audio', { status: 404 });
     const headers = { 'content-type': audioMimeOf(path), 'accept-ranges': 'bytes' };
     const range = byteRange(request.headers.get('range'), size);
@@ -35,14 +40,21 @@ export function setupMediaProtocol(service: SessionService): void {
     const { start, end, partial } = range;
     const body = Readable.toWeb(createReadStream(path, partial ? { start, end } : {})) as ReadableStream;
     if (!partial) return new Response(body, { headers: { ...headers, 'content-length': String(size) } });
-    return new Response(body, { status: 206, headers: { ...headers, 'content-length': String(end - start + 1), 'content-range': `bytes ${start}-${end}/${size}` } });
+    return new Response(body, {
+      status: 206,
+      headers: { ...headers, 'content-length': String(end - start + 1), 'content-range': `bytes ${start}-${end}/${size}` },
+    });
   });
 }
 
 export const desktopDialogs: DesktopDialogs = {
   async chooseAudioFiles() {
     const window = BrowserWindow.getFocusedWindow();
-    const options = { title: 'Import audio', properties: ['openFile', 'multiSelections'] as Array<'openFile' | 'multiSelections'>, filters: [{ name: 'Audio', extensions: [...AUDIO_EXTENSIONS] }] };
+    const options = {
+      title: 'Import audio',
+      properties: ['openFile', 'multiSelections'] as Array<'openFile' | 'multiSelections'>,
+      filters: [{ name: 'Audio', extensions: [...AUDIO_EXTENSIONS] }],
+    };
     const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
     return result.canceled ? [] : result.filePaths;
   },

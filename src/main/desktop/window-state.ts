@@ -22,7 +22,9 @@ export function restoredState(saved: unknown, workAreas: Rectangle[], minimum: {
   if (!parsed.success) return undefined;
   const state = parsed.data;
   if (state.width < minimum.minWidth || state.height < minimum.minHeight) return undefined;
-  const visible = workAreas.some((area) => overlap(state.x, state.width, area.x, area.width) * overlap(state.y, state.height, area.y, area.height) >= 0.5 * state.width * state.height);
+  const visible = workAreas.some(
+    (area) => overlap(state.x, state.width, area.x, area.width) * overlap(state.y, state.height, area.y, area.height) >= 0.5 * state.width * state.height,
+  );
   return visible ? state : undefined;
 }
 

@@ -40,11 +40,7 @@ export function preloadPath(baseDir: string = mainDir): string {
   return join(baseDir, '..', 'preload', 'index.cjs');
 }
 
-export function resolveAppLocation(
-  env: NodeJS.ProcessEnv,
-  isPackaged: boolean,
-  baseDir: string = mainDir,
-): AppLocation {
+export function resolveAppLocation(env: NodeJS.ProcessEnv, isPackaged: boolean, baseDir: string = mainDir): AppLocation {
   const rendererIndexHtml = join(baseDir, '..', 'renderer', 'index.html');
   // A packaged app never loads a page named by an environment variable.
   const devServerUrl = isPackaged ? undefined : env['ELECTRON_RENDERER_URL'] || undefined;
@@ -77,11 +73,7 @@ export function isAppUrl(url: string, location: AppLocation): boolean {
   if (!parsed) return false;
   if (location.devServerUrl) {
     const dev = parseUrl(location.devServerUrl);
-    return (
-      dev !== undefined &&
-      (dev.protocol === 'http:' || dev.protocol === 'https:') &&
-      parsed.origin === dev.origin
-    );
+    return dev !== undefined && (dev.protocol === 'http:' || dev.protocol === 'https:') && parsed.origin === dev.origin;
   }
   return parsed.protocol === 'file:' && isFileUrlOf(parsed, location.rendererIndexHtml);
 }
@@ -116,12 +108,7 @@ export function isAudioOnly(details: PermissionDetails): boolean {
  * The permission policy: microphone access ('media' with audio only) for the app's own
  * page in its main frame; everything else, and everything from anywhere else, is refused.
  */
-export function shouldGrantPermission(
-  permission: string,
-  requestingUrl: string,
-  details: PermissionDetails,
-  location: AppLocation,
-): boolean {
+export function shouldGrantPermission(permission: string, requestingUrl: string, details: PermissionDetails, location: AppLocation): boolean {
   if (permission !== 'media') return false;
   if (details.isMainFrame === false || details.embeddingOrigin !== undefined) return false;
   if (!isAppUrl(requestingUrl, location)) return false;
@@ -170,15 +157,17 @@ export function setupPermissions(session: Session, location: AppLocation = appLo
 
 export function setupWindow(location: AppLocation = appLocation()): BrowserWindow {
   const stateFile = join(app.getPath('userData'), 'window-state.json');
-  const state = restoredState(readWindowState(stateFile), screen.getAllDisplays().map((display) => display.workArea), WINDOW_SIZE);
+  const state = restoredState(
+    readWindowState(stateFile),
+    screen.getAllDisplays().map((display) => display.workArea),
+    WINDOW_SIZE,
+  );
   const win = new BrowserWindow(windowOptions(preloadPath(), !app.isPackaged, state));
   if (state?.maximized) win.maximize();
   win.once('ready-to-show', () => win.show());
   win.on('close', () => writeWindowState(stateFile, { ...win.getNormalBounds(), maximized: win.isMaximized() }));
   guardNavigation(win.webContents);
-  const loaded = location.devServerUrl
-    ? win.loadURL(location.devServerUrl)
-    : win.loadFile(location.rendererIndexHtml);
+  const loaded = location.devServerUrl ? win.loadURL(location.devServerUrl) : win.loadFile(location.rendererIndexHtml);
   loaded.catch((error: unknown) => {
     console.error('Utterly: could not load the renderer:', error);
   });

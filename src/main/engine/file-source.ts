@@ -22,7 +22,6 @@ import { errorCode, errorMessage } from '../../shared/errors';
 import { isDecodableContainer, type AudioContainer } from '../../shared/audio-formats';
 import type { SourceFormat } from '../../shared/sessions';
 
-
 /** Bytes read from the file at a time for a decoder. */
 const READ_BYTES = 64 * 1024;
 
@@ -124,8 +123,20 @@ export async function probeAudioFile(path: string): Promise<AudioFileInfo> {
 
 /** Bits per sample of each PCM encoding (μ-law and A-law: 8 bits a sample). */
 const ENCODING_BITS: Record<SampleEncoding, number> = {
-  u8: 8, s8: 8, s16le: 16, s16be: 16, s24le: 24, s24be: 24, s32le: 32, s32be: 32,
-  f32le: 32, f32be: 32, f64le: 64, f64be: 64, ulaw: 8, alaw: 8,
+  u8: 8,
+  s8: 8,
+  s16le: 16,
+  s16be: 16,
+  s24le: 24,
+  s24be: 24,
+  s32le: 32,
+  s32be: 32,
+  f32le: 32,
+  f32be: 32,
+  f64le: 64,
+  f64be: 64,
+  ulaw: 8,
+  alaw: 8,
 };
 
 /**
@@ -144,7 +155,13 @@ export async function describeAudioFile(path: string, decoded: { channels: numbe
   try {
     const layout = await readPcmLayout(file, bytes);
     if (!('encoding' in layout)) return { ...described, codec: layout.codec };
-    return { ...described, codec: `pcm_${layout.encoding}`, channels: layout.channels, sample_rate: layout.sampleRate, bit_depth: ENCODING_BITS[layout.encoding] };
+    return {
+      ...described,
+      codec: `pcm_${layout.encoding}`,
+      channels: layout.channels,
+      sample_rate: layout.sampleRate,
+      bit_depth: ENCODING_BITS[layout.encoding],
+    };
   } catch {
     return described;
   } finally {
@@ -164,7 +181,8 @@ export async function* decodeAudioFile(path: string, onRead?: (bytes: number) =>
     if (format === 'wav' || format === 'aiff') {
       const layout = await readPcmLayout(file, bytes);
       if ('encoding' in layout) {
-        if (layout.dataBytes === 0) throw new AudioFileError(path, `this ${layout.container} file holds no audio (its ${format === 'wav' ? 'data' : 'SSND'} chunk is empty)`);
+        if (layout.dataBytes === 0)
+          throw new AudioFileError(path, `this ${layout.container} file holds no audio (its ${format === 'wav' ? 'data' : 'SSND'} chunk is empty)`);
         yield* readPcmFrames(file, layout, onRead);
         onRead?.(bytes); // the chunks after the audio are read too, as far as progress goes
         return;
@@ -198,7 +216,11 @@ interface Codec {
 const NOTHING: CodecOutput = { channelData: [], sampleRate: 0 };
 
 async function openCodec(format: AudioContainer): Promise<Codec> {
-  const wrap = (codec: { decode(bytes: Uint8Array): CodecOutput | Promise<CodecOutput>; flush?(): CodecOutput | Promise<CodecOutput>; free(): void }): Codec => ({
+  const wrap = (codec: {
+    decode(bytes: Uint8Array): CodecOutput | Promise<CodecOutput>;
+    flush?(): CodecOutput | Promise<CodecOutput>;
+    free(): void;
+  }): Codec => ({
     decode: (bytes) => codec.decode(bytes),
     flush: () => codec.flush?.() ?? NOTHING,
     free: () => codec.free(),
@@ -230,7 +252,7 @@ async function* readPieces(file: FileHandle, pieces: Mp4Plan['pieces'], onRead?:
       yield piece;
       continue;
     }
-    for (let at = piece.start; at < piece.end; ) {
+    for (let at = piece.start; at < piece.end;) {
       // A new buffer each time: decoders may keep what they are given.
       const buffer = new Uint8Array(Math.min(READ_BYTES, piece.end - at));
       const { bytesRead } = await file.read(buffer, 0, buffer.length, at);
@@ -243,7 +265,13 @@ async function* readPieces(file: FileHandle, pieces: Mp4Plan['pieces'], onRead?:
   }
 }
 
-async function* decodeWithCodec(path: string, file: FileHandle, bytes: number, format: AudioContainer, onRead?: (bytes: number) => void): AsyncGenerator<DecodedChunk> {
+async function* decodeWithCodec(
+  path: string,
+  file: FileHandle,
+  bytes: number,
+  format: AudioContainer,
+  onRead?: (bytes: number) => void,
+): AsyncGenerator<DecodedChunk> {
   // The channels the container declares, where the decoder may give more.
   let declared: number | undefined;
   let pieces: Mp4Plan['pieces'] = [{ start: 0, end: bytes }];

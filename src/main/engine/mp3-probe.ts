@@ -57,7 +57,8 @@ async function pastId3(file: FileHandle): Promise<number> {
   for (;;) {
     const head = new Uint8Array(10);
     const { bytesRead } = await file.read(head, 0, 10, position);
-    if (bytesRead < 10 || head[0] !== 0x49 || head[1] !== 0x44 || head[2] !== 0x33 || head[3] === 0xff || head.subarray(6, 10).some((b) => b & 0x80)) return position;
+    if (bytesRead < 10 || head[0] !== 0x49 || head[1] !== 0x44 || head[2] !== 0x33 || head[3] === 0xff || head.subarray(6, 10).some((b) => b & 0x80))
+      return position;
     const size = (head[6]! << 21) | (head[7]! << 14) | (head[8]! << 7) | head[9]!;
     position += 10 + size + (head[5]! & 0x10 ? 10 : 0);
   }

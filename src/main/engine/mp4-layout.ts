@@ -69,7 +69,7 @@ async function readAt(file: FileHandle, position: number, length: number): Promi
 /** The top-level boxes of the file, read header by header. */
 async function topLevel(file: FileHandle, fileBytes: number): Promise<Box[]> {
   const found: Box[] = [];
-  for (let at = 0; at + 8 <= fileBytes && found.length < MAX_BOXES; ) {
+  for (let at = 0; at + 8 <= fileBytes && found.length < MAX_BOXES;) {
     const header = await readAt(file, at, 16);
     let size = u32(header, 0);
     let body = at + 8;

@@ -13,7 +13,7 @@ function sampleReader(format: AudioFormat): SampleReader {
     case 16:
       return (v, o) => v.getInt16(o, true) / 32768;
     case 24:
-      return (v, o) => ((v.getUint8(o) | (v.getUint8(o + 1) << 8) | (v.getInt8(o + 2) << 16)) / 8388608);
+      return (v, o) => (v.getUint8(o) | (v.getUint8(o + 1) << 8) | (v.getInt8(o + 2) << 16)) / 8388608;
     case 32:
       return (v, o) => v.getInt32(o, true) / 2147483648;
     default:

@@ -127,9 +127,7 @@ class PolyphaseResampler implements Resampler {
     const ratio = inRate / Math.min(inRate, outRate);
     this.taps = 2 * Math.round(HALF_WIDTH * ratio);
     this.exact = this.up <= MAX_EXACT_PHASES && GROUP * this.down <= MAX_GROUP_SPAN;
-    this.table = this.exact
-      ? buildTable(this.up, this.up, this.taps, ratio)
-      : buildTable(INTERPOLATED_PHASES, INTERPOLATED_PHASES + 1, this.taps, ratio);
+    this.table = this.exact ? buildTable(this.up, this.up, this.taps, ratio) : buildTable(INTERPOLATED_PHASES, INTERPOLATED_PHASES + 1, this.taps, ratio);
     // Room for the unfinished group carried from the previous block plus a new block of input.
     this.buf = new Float32Array(this.taps + (this.exact ? GROUP * this.down : 0) + BLOCK);
     this.reset();
@@ -322,16 +320,7 @@ function convolvePhased(
  * share a coefficient before multiplying saves half of the multiplications. Its last tap sits
  * on the window edge and is zero, so the symmetric part is the `2 * centre + 1` taps before it.
  */
-function convolveFolded(
-  buf: Float32Array,
-  table: Float32Array,
-  taps: number,
-  down: number,
-  pos: number,
-  count: number,
-  out: Float32Array,
-  k: number,
-): void {
+function convolveFolded(buf: Float32Array, table: Float32Array, taps: number, down: number, pos: number, count: number, out: Float32Array, k: number): void {
   const centre = taps / 2 - 1;
   const hc = table[centre];
   const end = k + count;

@@ -128,7 +128,9 @@ export class StreamingContext {
       }
       const settings = options.start.vad ?? VAD_DEFAULTS;
       const interim = options.start.interim_results ? INTERIM_INTERVAL_SECONDS * MODEL_SAMPLE_RATE : 0;
-      const lanes = this.vad.openScorers(channels).map((scorer, c) => new SegmentedLane(c, client, options.start.format.sample_rate, new VadSession(scorer, settings, interim), emit));
+      const lanes = this.vad
+        .openScorers(channels)
+        .map((scorer, c) => new SegmentedLane(c, client, options.start.format.sample_rate, new VadSession(scorer, settings, interim), emit));
       return new AudioStream(options.start, lanes, client, this.pool, release);
     } catch (error) {
       release();
@@ -275,7 +277,9 @@ class OrderedOutput {
 }
 
 function errorResponse(channel: number, message: string, bounds?: { start: number; end: number }): ApiResponse {
-  return bounds ? { channel, type: 'error', message, start_time: toSeconds(bounds.start), end_time: toSeconds(bounds.end) } : { channel, type: 'error', message };
+  return bounds
+    ? { channel, type: 'error', message, start_time: toSeconds(bounds.start), end_time: toSeconds(bounds.end) }
+    : { channel, type: 'error', message };
 }
 
 /** The simple runner for one channel: each chunk received is one inference, answered in order. */

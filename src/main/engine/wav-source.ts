@@ -10,11 +10,20 @@ import { endianness } from 'node:os';
 export type SampleEncoding = 'u8' | 's8' | 's16le' | 's16be' | 's24le' | 's24be' | 's32le' | 's32be' | 'f32le' | 'f32be' | 'f64le' | 'f64be' | 'ulaw' | 'alaw';
 
 const BYTES: Record<SampleEncoding, number> = {
-  u8: 1, s8: 1, ulaw: 1, alaw: 1,
-  s16le: 2, s16be: 2,
-  s24le: 3, s24be: 3,
-  s32le: 4, s32be: 4, f32le: 4, f32be: 4,
-  f64le: 8, f64be: 8,
+  u8: 1,
+  s8: 1,
+  ulaw: 1,
+  alaw: 1,
+  s16le: 2,
+  s16be: 2,
+  s24le: 3,
+  s24be: 3,
+  s32le: 4,
+  s32be: 4,
+  f32le: 4,
+  f32be: 4,
+  f64le: 8,
+  f64be: 8,
 };
 
 export interface PcmLayout {
@@ -83,7 +92,14 @@ const WAVE_FORMAT_MULAW = 0x0007;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 /** The last 12 bytes of KSDATAFORMAT_SUBTYPE_* GUIDs built on a format tag: {tag-0000-0010-8000-00aa00389b71}. */
 const KSDATAFORMAT_TAIL = [0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
-const CODEC_NAMES: Record<number, string> = { 0x0002: 'Microsoft ADPCM', 0x0011: 'IMA ADPCM', 0x0031: 'GSM 6.10', 0x0050: 'MPEG', 0x0055: 'MP3', 0x2000: 'AC-3' };
+const CODEC_NAMES: Record<number, string> = {
+  0x0002: 'Microsoft ADPCM',
+  0x0011: 'IMA ADPCM',
+  0x0031: 'GSM 6.10',
+  0x0050: 'MPEG',
+  0x0055: 'MP3',
+  0x2000: 'AC-3',
+};
 /** Codecs in WAV that the file decoders of audio-decode read. */
 const FOREIGN_WAV_CODECS = new Set([0x0002, 0x0011]);
 
@@ -189,11 +205,20 @@ async function readWavLayout(file: FileHandle, fileBytes: number, container: 'RI
 // AIFF and AIFF-C: big-endian, COMM and SSND in any order.
 
 const AIFC_ENCODINGS: Record<string, SampleEncoding | 'by-size'> = {
-  NONE: 'by-size', twos: 'by-size', TWOS: 'by-size',
+  NONE: 'by-size',
+  twos: 'by-size',
+  TWOS: 'by-size',
   sowt: 'by-size', // little-endian, resolved below
-  in24: 's24be', in32: 's32be',
-  fl32: 'f32be', FL32: 'f32be', fl64: 'f64be', FL64: 'f64be',
-  ulaw: 'ulaw', ULAW: 'ulaw', alaw: 'alaw', ALAW: 'alaw',
+  in24: 's24be',
+  in32: 's32be',
+  fl32: 'f32be',
+  FL32: 'f32be',
+  fl64: 'f64be',
+  FL64: 'f64be',
+  ulaw: 'ulaw',
+  ULAW: 'ulaw',
+  alaw: 'alaw',
+  ALAW: 'alaw',
   'raw ': 'u8',
 };
 /** Codecs in AIFF-C that audio-decode's AIFF decoder reads. */
@@ -263,7 +288,13 @@ async function readAiffLayout(file: FileHandle, fileBytes: number, form: string)
 
 // ---------------------------------------------------------------------------------------------
 
-function layout(container: PcmLayout['container'], channels: number, sampleRate: number, encoding: SampleEncoding, data: { start: number; bytes: number }): PcmLayout {
+function layout(
+  container: PcmLayout['container'],
+  channels: number,
+  sampleRate: number,
+  encoding: SampleEncoding,
+  data: { start: number; bytes: number },
+): PcmLayout {
   if (channels < 1) throw new PcmHeaderError('its header declares no channels');
   if (!(sampleRate > 0)) throw new PcmHeaderError('its header declares no sample rate');
   if (!Number.isFinite(sampleRate)) throw new PcmHeaderError('its header declares an impossible sample rate');

@@ -108,7 +108,8 @@ export function checkAccess(request: IncomingMessage, url: URL, policy: AccessPo
   const origin = request.headers.origin;
   if (origin !== undefined) {
     const own = [`http://${host}`, `https://${host}`].map((o) => o.toLowerCase());
-    if (!own.includes(origin.toLowerCase())) return { status: 403, message: `requests from ${clip(origin)} are not allowed: only this server's own pages may call it` };
+    if (!own.includes(origin.toLowerCase()))
+      return { status: 403, message: `requests from ${clip(origin)} are not allowed: only this server's own pages may call it` };
   }
   if (policy.token !== undefined && !presentedTokens(request, url, policy.port).some((token) => sameSecret(token, policy.token!))) {
     return {

@@ -85,7 +85,11 @@ export function handleBridgeConnection(socket: WebSocket, options: BridgeConnect
     answer(null, failure('failed_precondition', `audio refused: ${refusal}`));
   };
 
-  const unsubscribe = subscribePushes(service, (push) => send({ push }), (push) => client.wants(push));
+  const unsubscribe = subscribePushes(
+    service,
+    (push) => send({ push }),
+    (push) => client.wants(push),
+  );
   socket.on('message', (data, isBinary) => {
     if (ended !== undefined) return;
     const bytes = asBuffer(data);

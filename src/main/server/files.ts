@@ -50,7 +50,8 @@ export async function sendFileWithRanges(request: IncomingMessage, response: Ser
 /** Largest upload taken: a few hours of uncompressed multichannel audio. */
 export const MAX_UPLOAD_BYTES = 4 * 2 ** 30;
 
-const describeSize = (bytes: number) => (bytes >= 2 ** 30 ? `${+(bytes / 2 ** 30).toFixed(1)} GiB` : bytes >= 2 ** 20 ? `${+(bytes / 2 ** 20).toFixed(1)} MiB` : `${bytes} bytes`);
+const describeSize = (bytes: number) =>
+  bytes >= 2 ** 30 ? `${+(bytes / 2 ** 30).toFixed(1)} GiB` : bytes >= 2 ** 20 ? `${+(bytes / 2 ** 20).toFixed(1)} MiB` : `${bytes} bytes`;
 
 /** The person's name for the file, short enough to quote in a message. */
 export const quoteName = (name: string) => JSON.stringify(Array.from(name).length > 100 ? `${Array.from(name).slice(0, 100).join('')}…` : name);
@@ -96,7 +97,8 @@ function storageFailure(error: unknown, name: string): HttpError {
 }
 
 /** The refusal of an upload larger than `maxBytes`. */
-export const tooLarge = (name: string, maxBytes: number) => new HttpError(413, `${quoteName(name)} is larger than ${describeSize(maxBytes)}, the most the server takes`);
+export const tooLarge = (name: string, maxBytes: number) =>
+  new HttpError(413, `${quoteName(name)} is larger than ${describeSize(maxBytes)}, the most the server takes`);
 
 /**
  * Takes a file's bytes as the request body into its own folder under `uploadDir`, keeping its

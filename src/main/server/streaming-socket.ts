@@ -15,7 +15,13 @@ function asBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-export function handleStreamingConnection(socket: WebSocket, mode: RunnerMode, service: SessionService, log: (line: string) => void, limits: OutgoingLimits = OUTGOING_LIMITS): void {
+export function handleStreamingConnection(
+  socket: WebSocket,
+  mode: RunnerMode,
+  service: SessionService,
+  log: (line: string) => void,
+  limits: OutgoingLimits = OUTGOING_LIMITS,
+): void {
   let recording: Recording | undefined;
   let forward: ((sessionId: string, event: ApiResponse) => void) | undefined;
   // Messages are handled one after another, in the order they came. Reading pauses while any

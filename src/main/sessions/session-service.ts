@@ -414,7 +414,12 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     this.emit('warning', message);
   }
 
-  async startRecording(input: { source: Extract<SessionSource, 'mic' | 'api'>; format: AudioFormat; settings: SessionSettings; title?: string }): Promise<Recording> {
+  async startRecording(input: {
+    source: Extract<SessionSource, 'mic' | 'api'>;
+    format: AudioFormat;
+    settings: SessionSettings;
+    title?: string;
+  }): Promise<Recording> {
     const cannotStart = 'the recording could not be started';
     const session = this.stored(cannotStart, () =>
       this.store.createSession({
@@ -453,13 +458,21 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       if (recording) void recording.fail(error, 'the events could not be stored');
       else earlyFailure ??= { error };
     });
-    const start: StartMessage = { request: 'start', format: input.format, interim_results: input.settings.interim_results, vad: input.settings.vad ?? VAD_DEFAULTS };
+    const start: StartMessage = {
+      request: 'start',
+      format: input.format,
+      interim_results: input.settings.interim_results,
+      vad: input.settings.vad ?? VAD_DEFAULTS,
+    };
     // The microphone sends small blocks; in simple mode each chunk is one inference, so they are
     // joined into chunks of the session's duration. A streaming API client chooses its own chunks.
-    const chunker = input.source === 'mic' && input.settings.mode === 'simple' ? new ByteChunker(input.format, input.settings.chunk_ms ?? DEFAULT_CHUNK_MS) : undefined;
+    const chunker =
+      input.source === 'mic' && input.settings.mode === 'simple' ? new ByteChunker(input.format, input.settings.chunk_ms ?? DEFAULT_CHUNK_MS) : undefined;
     let stream: AudioStream;
     try {
-      stream = await (await this.engine()).openStream({ mode: input.settings.mode, start, maxFutures: input.settings.max_futures }, (event) => {
+      stream = await (
+        await this.engine()
+      ).openStream({ mode: input.settings.mode, start, maxFutures: input.settings.max_futures }, (event) => {
         if (sink.push(event)) this.emit('event', session.id, event);
       });
     } catch (error) {
@@ -468,21 +481,28 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       this.finish(session.id, 'failed', errorMessage(error));
       throw error;
     }
-    const created: Recording = new Recording(recorded, stream, audio, async (status, reason, storageFailure = false) => {
-      const frames = closeAudio(audio);
-      const lost = sink.close();
-      if (lost && (status !== 'failed' || !storageFailure)) {
-        // Results that could not be stored: the session did not end well, whatever else happened.
-        status = 'failed';
-        reason = eventsLost(lost.error);
-        storageFailure = true;
-      }
-      this.recordings.delete(created);
-      if (storageFailure) this.announceFailure(session.id, reason!);
-      const finished = this.finish(session.id, status, reason, frames / input.format.sample_rate);
-      if (storageFailure) created.reportFailed(finished);
-      return finished;
-    }, chunker, (results_to_come) => this.emit('finishing', { session_id: session.id, results_to_come }));
+    const created: Recording = new Recording(
+      recorded,
+      stream,
+      audio,
+      async (status, reason, storageFailure = false) => {
+        const frames = closeAudio(audio);
+        const lost = sink.close();
+        if (lost && (status !== 'failed' || !storageFailure)) {
+          // Results that could not be stored: the session did not end well, whatever else happened.
+          status = 'failed';
+          reason = eventsLost(lost.error);
+          storageFailure = true;
+        }
+        this.recordings.delete(created);
+        if (storageFailure) this.announceFailure(session.id, reason!);
+        const finished = this.finish(session.id, status, reason, frames / input.format.sample_rate);
+        if (storageFailure) created.reportFailed(finished);
+        return finished;
+      },
+      chunker,
+      (results_to_come) => this.emit('finishing', { session_id: session.id, results_to_come }),
+    );
     recording = created;
     this.recordings.add(created);
     if (earlyFailure) void created.fail(earlyFailure.error, 'the events could not be stored');
@@ -641,7 +661,9 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     this.retryTimer = undefined;
     this.saveUnsaved();
     if (this.unsaved.size > 0) {
-      console.warn(`Utterly: the end of ${this.unsaved.size} session(s) could not be written; they will show as interrupted, with their audio and the events that were stored`);
+      console.warn(
+        `Utterly: the end of ${this.unsaved.size} session(s) could not be written; they will show as interrupted, with their audio and the events that were stored`,
+      );
     }
   }
 

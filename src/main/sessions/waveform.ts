@@ -49,6 +49,9 @@ export async function computeEnvelope(path: string, durationHint: number | null,
   if (filled > 0) channels.forEach((points, c) => points.push(Math.round(loudest[c]! * 1000) / 1000));
   // Without a duration to plan with, the envelope may come out finer than asked: merge points.
   const merge = Math.ceil((channels[0]?.length ?? 0) / maxPoints);
-  if (merge > 1) channels = channels.map((points) => Array.from({ length: Math.ceil(points.length / merge) }, (_, i) => Math.max(...points.slice(i * merge, (i + 1) * merge))));
+  if (merge > 1)
+    channels = channels.map((points) =>
+      Array.from({ length: Math.ceil(points.length / merge) }, (_, i) => Math.max(...points.slice(i * merge, (i + 1) * merge))),
+    );
   return { points_per_second: sampleRate / bucket / Math.max(1, merge), duration: samples / sampleRate, channels };
 }

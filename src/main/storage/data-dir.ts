@@ -8,11 +8,7 @@ import path from 'node:path';
  * `~/.local/share/utterly` on Linux (and other Unixes), `~/Library/Application Support/Utterly`
  * on macOS, `%APPDATA%\Utterly` on Windows. The arguments are for tests.
  */
-export function defaultDataDir(
-  platform: NodeJS.Platform = process.platform,
-  env: NodeJS.ProcessEnv = process.env,
-  home: string = homedir(),
-): string {
+export function defaultDataDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
   if (platform === 'win32') return path.win32.join(env.APPDATA || path.win32.join(home, 'AppData', 'Roaming'), 'Utterly');
   if (platform === 'darwin') return path.posix.join(home, 'Library', 'Application Support', 'Utterly');
   // The XDG spec says to ignore a relative XDG_DATA_HOME.

@@ -30,7 +30,9 @@ export class DataFolderInUseError extends Error {
     const where = holder.hostname === hostname() ? '' : ` on ${holder.hostname}`;
     // A process on another machine (a shared folder) cannot be checked from here.
     const hint = where ? `; if it is no longer running, delete ${lockPath}` : '';
-    super(`Utterly's data folder ${dataDir} is in use by ${holder.command} (pid ${holder.pid}${where}, since ${formatSince(holder.since)}): close it first${hint}`);
+    super(
+      `Utterly's data folder ${dataDir} is in use by ${holder.command} (pid ${holder.pid}${where}, since ${formatSince(holder.since)}): close it first${hint}`,
+    );
     this.name = 'DataFolderInUseError';
   }
 }

@@ -27,7 +27,8 @@ export function exportSessionJson(store: SessionStore, id: string): SessionExpor
 
 function roundedEvent(event: ApiResponse): ApiResponse {
   if (event.type === 'active' || event.type === 'inactive') return { ...event, time: ms(event.time) };
-  if ('start_time' in event && typeof event.start_time === 'number' && typeof event.end_time === 'number') return { ...event, start_time: ms(event.start_time), end_time: ms(event.end_time) };
+  if ('start_time' in event && typeof event.start_time === 'number' && typeof event.end_time === 'number')
+    return { ...event, start_time: ms(event.start_time), end_time: ms(event.end_time) };
   return event;
 }
 
@@ -137,10 +138,14 @@ export async function* exportSessionPieces(
   const channelPrefix = (start.session.format?.channels ?? 2) > 1;
   let cues = 0;
   let pending =
-    format === 'json' ? `{\n  "session": ${indent(JSON.stringify(exportedSession(start.session), null, 2), 1)},\n  "events": [` : format === 'vtt' ? `WEBVTT\n\n` : '';
+    format === 'json'
+      ? `{\n  "session": ${indent(JSON.stringify(exportedSession(start.session), null, 2), 1)},\n  "events": [`
+      : format === 'vtt'
+        ? `WEBVTT\n\n`
+        : '';
   let anyEvent = false;
   let sliceStarted = performance.now();
-  for (let after = -1; after < start.lastSeq; ) {
+  for (let after = -1; after < start.lastSeq;) {
     const rows = store.eventPage(id, after, start.lastSeq, pageSize);
     if (rows.length === 0) break;
     after = rows[rows.length - 1]![0];

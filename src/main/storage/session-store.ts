@@ -104,9 +104,7 @@ export class SessionStore {
     this.countMatching = db.prepare<[string], number>('SELECT count(*) FROM sessions WHERE instr(search_text, ?) > 0').pluck();
     this.insertEvent = db.prepare(`INSERT INTO events (session_id, seq, ${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectEvents = db
-      .prepare<[string, number, number], EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE session_id = ? ORDER BY seq LIMIT ? OFFSET ?`,
-      )
+      .prepare<[string, number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE session_id = ? ORDER BY seq LIMIT ? OFFSET ?`)
       .raw();
     // By key, not by offset: each page starts where the last ended, so reading a long session
     // page by page costs the same per page at its end as at its start.

@@ -110,7 +110,7 @@ function wavHeader(format: AudioFormat, layout: WavLayout, dataSize: number, rif
 }
 
 function writeAll(fd: number, bytes: Uint8Array, position: number): void {
-  for (let done = 0; done < bytes.length; ) {
+  for (let done = 0; done < bytes.length;) {
     done += writeSync(fd, bytes, done, bytes.length - done, position + done);
   }
 }
@@ -305,10 +305,7 @@ export function repairWav(path: string, options: { riffLimitBytes?: number } = {
     const declared = ds64DataSize !== undefined && declared32 === SIZE_IN_DS64 ? ds64DataSize : declared32;
     // A declared size that accounts for the whole file is right; otherwise the header is stale
     // and the data is whatever was written (WavRecorder writes the pad byte only at close).
-    const dataSize =
-      declared % blockAlign === 0 && declared + (declared % 2) === available
-        ? declared
-        : Math.floor(available / blockAlign) * blockAlign;
+    const dataSize = declared % blockAlign === 0 && declared + (declared % 2) === available ? declared : Math.floor(available / blockAlign) * blockAlign;
     const frames = dataSize / blockAlign;
     const expectedLength = dataAt + dataSize + (dataSize % 2);
     const riffSize = expectedLength - 8;

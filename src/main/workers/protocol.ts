@@ -8,10 +8,7 @@ export type WorkerRequest =
   | { type: 'vad-score'; session: number; frames: Float32Array }
   | { type: 'vad-close'; session: number };
 
-export type WorkerReply =
-  | { type: 'ready' }
-  | { type: 'result'; id: number; result: unknown }
-  | { type: 'error'; id: number; message: string };
+export type WorkerReply = { type: 'ready' } | { type: 'result'; id: number; result: unknown } | { type: 'error'; id: number; message: string };
 
 /** One speech probability per 1536-sample frame, channel after channel as the frames were sent. */
 export type VadScoreReply = Float32Array;

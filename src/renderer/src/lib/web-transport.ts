@@ -44,7 +44,11 @@ function upload(url: string, file: File, onProgress?: (fraction: number) => void
         }
       })();
       if (request.status === 201 && body.path) resolve({ ok: true, value: { path: body.path } });
-      else resolve({ ok: false, error: { code: 'failed_precondition', message: `${file.name} could not be uploaded: ${body.error ?? `HTTP ${request.status}`}` } });
+      else
+        resolve({
+          ok: false,
+          error: { code: 'failed_precondition', message: `${file.name} could not be uploaded: ${body.error ?? `HTTP ${request.status}`}` },
+        });
     };
     request.onerror = () => resolve({ ok: false, error: { code: 'internal', message: `${file.name} could not be uploaded: the connection failed` } });
     request.send(file);

@@ -40,7 +40,14 @@ export function blocksOf(events: readonly ApiResponse[], finished: boolean): Res
     const channel = event.channel;
     if (event.type === 'segment') {
       const kind = event.is_final === false ? 'interim' : 'final';
-      const row: ResultRow = { segment: { id: index, channel, start: event.start_time, end: event.end_time, kind, label: outputText(event) }, channel, start: event.start_time, end: event.end_time, kind, text: outputText(event) };
+      const row: ResultRow = {
+        segment: { id: index, channel, start: event.start_time, end: event.end_time, kind, label: outputText(event) },
+        channel,
+        start: event.start_time,
+        end: event.end_time,
+        kind,
+        text: outputText(event),
+      };
       reached.set(channel, Math.max(reached.get(channel) ?? 0, event.end_time));
       if (kind === 'interim') interims.set(channel, row);
       else {
@@ -152,7 +159,8 @@ export class SessionView {
     const token = this.loadToken;
     const [waveform, audio] = await Promise.all([api.getWaveform({ id: session.id, max_points: 200_000 }), api.getAudioUrl({ id: session.id })]);
     if (token !== this.loadToken) return;
-    if (waveform.ok) this.waveform = { peaks: waveform.value.channels.map((points) => Float32Array.from(points)), peaksPerSecond: waveform.value.points_per_second };
+    if (waveform.ok)
+      this.waveform = { peaks: waveform.value.channels.map((points) => Float32Array.from(points)), peaksPerSecond: waveform.value.points_per_second };
     if (audio.ok) this.audio = audio.value;
   }
 }

@@ -77,13 +77,7 @@ export function rangeMax(pyramid: MaxPyramid, from: number, to: number): number 
  * loudest value of any channel under each column. Zoomed out, the columns split the envelope
  * exactly; zoomed in past one value per column, each column shows the value it falls in.
  */
-export function envelopeColumns(
-  pyramids: readonly MaxPyramid[],
-  valuesPerSecond: number,
-  view: TimeView,
-  columnWidth: number,
-  out: Float32Array,
-): void {
+export function envelopeColumns(pyramids: readonly MaxPyramid[], valuesPerSecond: number, view: TimeView, columnWidth: number, out: Float32Array): void {
   let from = Math.floor(xToTime(view, 0) * valuesPerSecond);
   for (let column = 0; column < out.length; column++) {
     const to = Math.floor(xToTime(view, (column + 1) * columnWidth) * valuesPerSecond);
