@@ -1,5 +1,6 @@
 // The contract over Electron IPC (src/main/desktop/ipc.ts), with the `electron` module mocked
-// (the Electron binary is not needed) and handlers that record their calls.
+// (the Electron binary is not needed) and, for each page, a client whose handlers record their
+// calls and which owns SESSION_ID once the page has started a recording.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EventEmitter } from 'node:events';
@@ -10,7 +11,7 @@ const { electron, BrowserWindowDouble, IpcRendererDouble, WebFrameMainDouble } =
 
 import type { WebContents } from 'electron';
 import { appFrameCheck, PUSH_BATCH_MS, setupIpc } from '../../src/main/desktop/ipc';
-import type { Bridge, Handlers } from '../../src/main/bridge/handlers';
+import type { BridgeClient, Handlers } from '../../src/main/bridge/handlers';
 import type { SessionService } from '../../src/main/sessions/session-service';
 import { AUDIO_CHANNEL, ipcChannel, METHOD_NAMES, PUSH_CHANNEL, type MethodName, type Push } from '../../src/shared/contract';
 import type { Session } from '../../src/shared/sessions';
@@ -43,8 +44,9 @@ const session = (id: string): Session => ({
 const SESSION_ID = '0b6c3c59-6a58-4f2c-9a59-5f3f0d3e1c11';
 
 let handlers: Record<MethodName, Mock<(args: unknown) => Promise<unknown>>>;
-let sendAudio: Mock<Bridge['sendAudio']>;
-let interruptRecording: Mock<Bridge['interruptRecording']>;
+let sendAudio: Mock<BridgeClient['sendAudio']>;
+let release: Mock<BridgeClient['release']>;
+let connect: Mock<() => BridgeClient>;
 let service: EventEmitter;
 let win: Window;
 let appWindow: Window | undefined;
@@ -97,17 +99,17 @@ beforeEach(async () => {
     METHOD_NAMES.map((method) => [method, vi.fn(async (_args: unknown): Promise<unknown> => ({ from: method }))]),
   ) as typeof handlers;
   handlers.startRecording.mockImplementation(async () => session(SESSION_ID));
-  sendAudio = vi.fn<Bridge['sendAudio']>();
-  interruptRecording = vi.fn<Bridge['interruptRecording']>(async () => undefined);
+  // The page's client takes audio for its own recording and refuses any other.
+  sendAudio = vi.fn<BridgeClient['sendAudio']>((id) => (id === SESSION_ID ? undefined : `session ${id} is recorded by another connection`));
+  release = vi.fn<BridgeClient['release']>(async () => undefined);
+  connect = vi.fn(() => ({ handlers: handlers as unknown as Handlers, sendAudio, wants: () => true, release }));
   service = new EventEmitter();
   win = new BrowserWindowDouble();
   await win.loadFile(rendererIndexHtml);
   appWindow = win;
   page = win.webContents.renderer;
   dispose = setupIpc({
-    handlers: handlers as unknown as Handlers,
-    sendAudio,
-    interruptRecording,
+    connect,
     service: service as SessionService,
     isAppFrame: appFrameCheck(location, () => appWindow?.webContents as unknown as WebContents | undefined),
     getWebContents: () => appWindow?.webContents as unknown as WebContents | undefined,
@@ -126,9 +128,7 @@ describe('methods', () => {
     // Electron refuses a second handler for a channel: a second setupIpc is a programming error.
     expect(() =>
       setupIpc({
-        handlers: handlers as unknown as Handlers,
-        sendAudio,
-        interruptRecording,
+        connect,
         service: service as SessionService,
         isAppFrame: () => true,
         getWebContents: () => undefined,
@@ -265,7 +265,8 @@ describe('audio', () => {
         page.send(AUDIO_CHANNEL, ...args);
       }
       await tick();
-      expect(sendAudio).not.toHaveBeenCalled();
+      // Only the well-formed chunk reached the page's client, which refused it: another's session.
+      expect(sendAudio.mock.calls).toEqual([['another', new Uint8Array(4)]]);
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {
       warn.mockRestore();
@@ -287,11 +288,16 @@ describe('audio', () => {
   ])('interrupts the recordings the page started when %s, once', async (_name, goAway) => {
     await page.invoke(ipcChannel('startRecording'), FORMAT);
     goAway(win);
-    expect(interruptRecording).toHaveBeenCalledTimes(1);
-    expect(interruptRecording).toHaveBeenCalledWith(SESSION_ID, expect.any(String));
+    expect(release).toHaveBeenCalledTimes(1);
+    expect(release).toHaveBeenCalledWith(expect.any(String));
     goAway(win);
     win.webContents.reload();
-    expect(interruptRecording).toHaveBeenCalledTimes(1);
+    expect(release).toHaveBeenCalledTimes(1);
+    // The next page is a client of its own, which owns nothing yet.
+    if (!win.isDestroyed()) {
+      await win.webContents.renderer.invoke(ipcChannel('getSession'), { id: SESSION_ID });
+      expect(connect).toHaveBeenCalledTimes(2);
+    }
   });
 
   it('stops watching the window on dispose', async () => {
@@ -299,6 +305,6 @@ describe('audio', () => {
     dispose();
     dispose = () => undefined;
     win.close();
-    expect(interruptRecording).not.toHaveBeenCalled();
+    expect(release).not.toHaveBeenCalled();
   });
 });

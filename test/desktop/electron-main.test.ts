@@ -22,7 +22,7 @@ describe('the desktop back end', () => {
     const backend = setupBackend();
     // The shipped model (with its warm-up), through the utilityProcess spawner the app uses.
     const { format, bytes } = readPcmWav(dataFile('vad-node-test.wav'));
-    const recording = await backend.service.startRecording({ source: 'mic', format, settings: { mode: 'segmented', interim_results: false } });
+    const recording = await backend.service.connect().startRecording({ source: 'mic', format, settings: { mode: 'segmented', interim_results: false } });
     await recording.write(bytes);
     expect(electron.children.length).toBeGreaterThan(0);
     // The workers collect garbage as they go: --expose-gc reached V8 (through --js-flags).

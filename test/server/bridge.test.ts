@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { openBackend, type Backend } from '../../src/main/backend';
-import type { SessionService } from '../../src/main/sessions/session-service';
-import { createHandlers, invoke, safeFilename, subscribePushes, type Bridge, type Handlers } from '../../src/main/bridge/handlers';
+import { Connection, type SessionService } from '../../src/main/sessions/session-service';
+import { createHandlers, invoke, safeFilename, subscribePushes, type Bridge, type BridgeClient, type Handlers } from '../../src/main/bridge/handlers';
 import { SUPPORTED_ENCODINGS } from '../../src/shared/api';
 import { METHOD_NAMES, audioPathOf, type MethodName, type MethodResults, type Push, type Result } from '../../src/shared/contract';
 import { AppSettingsSchema } from '../../src/shared/settings';
@@ -80,6 +80,7 @@ const cancellingDialogs = { chooseAudioFiles: async () => [], saveFile: async ()
 let dataDir: string;
 let backend: Backend;
 let bridge: Bridge;
+let local: BridgeClient;
 let handlers: Handlers;
 let reader: Database.Database;
 
@@ -128,7 +129,8 @@ beforeAll(async () => {
     audioUrl: audioPathOf,
     desktop: cancellingDialogs,
   });
-  handlers = bridge.handlers;
+  local = bridge.connect();
+  handlers = local.handlers;
   reader = new Database(join(dataDir, 'utterly.db'), { readonly: true });
 });
 
@@ -415,7 +417,7 @@ describe('methods', () => {
     expect(await call('stopRecording', { id: live.id })).toMatchObject(precondition);
     expect((await call('deleteSession', { id: live.id })).ok).toBe(true);
     // A stream of the streaming API is stopped by its own client only.
-    const stream = await backend.service.startRecording({
+    const stream = await backend.service.connect().startRecording({
       source: 'api',
       format: { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false },
       settings: { mode: 'segmented', interim_results: false },
@@ -475,7 +477,7 @@ describe('live recording', () => {
       const session = valueOf(await call('startRecording', { format, title: 'Two speakers', settings: { mode: 'segmented', interim_results: true } }));
       expect(session).toMatchObject({ status: 'recording', source: 'mic', format, title: 'Two speakers' });
       // Odd sizes: chunks end mid-sample and mid-frame, as a capture may.
-      for (const chunk of chunked(bytes, [4093, 16_001, 777])) bridge.sendAudio(session.id, chunk);
+      for (const chunk of chunked(bytes, [4093, 16_001, 777])) local.sendAudio(session.id, chunk);
       const stopped = valueOf(await call('stopRecording', { id: session.id }));
       expect(stopped).toMatchObject({ id: session.id, status: 'done', duration: 10 });
 
@@ -503,7 +505,7 @@ describe('live recording', () => {
     try {
       const before = bridge.droppedAudioChunks;
       const done = (await importAndWait(dataFile('trailing-speech.wav'))).id;
-      for (const id of [crypto.randomUUID(), done, '', 'x'.repeat(100)]) expect(() => bridge.sendAudio(id, new Uint8Array(64))).not.toThrow();
+      for (const id of [crypto.randomUUID(), done, '', 'x'.repeat(100)]) expect(() => local.sendAudio(id, new Uint8Array(64))).not.toThrow();
       expect(bridge.droppedAudioChunks).toBe(before + 4);
     } finally {
       warn.mockRestore();
@@ -512,26 +514,40 @@ describe('live recording', () => {
 
   it('ends a recording once when the engine refuses its audio', async () => {
     const id = crypto.randomUUID();
+    let ending = false;
     const recording = {
       session: { id },
+      owner: undefined as unknown,
+      get isEnding() {
+        return ending;
+      },
       write: vi.fn(async () => Promise.reject(new Error('the engine is gone'))),
-      interrupt: vi.fn(async () => ({ id })),
+      interrupt: vi.fn(async () => {
+        ending = true;
+        return { id };
+      }),
     };
-    const failing = createHandlers({ startRecording: async () => recording } as unknown as SessionService, {
+    const service = {
+      connect: () => new Connection(service as unknown as SessionService),
+      startRecording: async (owner: unknown) => Object.assign(recording, { owner }),
+      liveRecording: () => recording,
+    };
+    const failing = createHandlers(service as unknown as SessionService, {
       getSettings: backend.getSettings,
       setSettings: backend.setSettings,
       audioUrl: audioPathOf,
     });
+    const client = failing.connect();
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
-      valueOf(await invoke(failing.handlers, 'startRecording', { format: { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false } }));
-      for (let i = 0; i < 3; i++) failing.sendAudio(id, new Uint8Array(64));
+      valueOf(await invoke(client.handlers, 'startRecording', { format: { channels: 1, sample_rate: 16_000, bit_depth: 16, is_float: false } }));
+      for (let i = 0; i < 3; i++) client.sendAudio(id, new Uint8Array(64));
       await sleep(10);
       expect(recording.interrupt).toHaveBeenCalledTimes(1);
       expect(recording.interrupt).toHaveBeenCalledWith('the audio could not be processed');
       expect(errors).toHaveBeenCalledTimes(1);
-      failing.sendAudio(id, new Uint8Array(64));
+      client.sendAudio(id, new Uint8Array(64));
       expect(recording.write).toHaveBeenCalledTimes(3);
       expect(failing.droppedAudioChunks).toBe(1);
     } finally {
@@ -542,13 +558,15 @@ describe('live recording', () => {
 
   it('keeps what was heard when the source goes away', async () => {
     const { format, bytes } = readPcmWav(dataFile('stereo-two-speakers.wav'));
-    const session = valueOf(await call('startRecording', { format }));
-    bridge.sendAudio(session.id, bytes.subarray(0, bytes.length / 2));
-    await bridge.interruptRecording(session.id, 'the window closed');
+    // The window's own client, which goes away.
+    const window = bridge.connect();
+    const session = valueOf(await invoke(window.handlers, 'startRecording', { format })) as Session;
+    window.sendAudio(session.id, bytes.subarray(0, bytes.length / 2));
+    await window.release('the window closed');
     expect(valueOf(await call('getSession', { id: session.id }))).toMatchObject({ status: 'interrupted', error: 'the window closed', duration: 5 });
     expect(valueOf(await call('getEvents', { id: session.id })).some((e) => e.type === 'segment' && e.is_final)).toBe(true);
     expect(await call('stopRecording', { id: session.id })).toMatchObject({ ok: false, error: { code: 'failed_precondition' } });
-    await bridge.interruptRecording(session.id, 'again'); // no longer live: nothing happens
+    await window.release('again'); // no longer live: nothing happens
     expect(valueOf(await call('getSession', { id: session.id })).error).toBe('the window closed');
   });
 });

@@ -234,13 +234,13 @@ describe('missing audio', () => {
     await expect.poll(() => backend.service.get(queued.id).status).toBe('done');
     const session: Session = backend.service.get(queued.id);
     expect((await send(server, audioPathOf(session.id))).status).toBe(200);
-    expect(await invoke(bridge.handlers, 'getAudioUrl', { id: session.id })).toMatchObject({ ok: true });
+    expect(await invoke(bridge.connect().handlers, 'getAudioUrl', { id: session.id })).toMatchObject({ ok: true });
     rmSync(session.audio_path!);
 
     const answer = await send(server, audioPathOf(session.id));
     expect(answer).toEqual({ status: 404, body: { error: `the audio of session "Lost talk" is missing from the server's data folder` } });
     expectNoServerPath(answer);
-    const url = await invoke(bridge.handlers, 'getAudioUrl', { id: session.id });
+    const url = await invoke(bridge.connect().handlers, 'getAudioUrl', { id: session.id });
     expect(url).toEqual({ ok: false, error: { code: 'failed_precondition', message: 'the audio of session "Lost talk" is missing from the data folder' } });
     expect((await send(server, audioPathOf(crypto.randomUUID()))).status).toBe(404);
   });

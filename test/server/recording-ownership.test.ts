@@ -99,7 +99,7 @@ describe('a recording and another connection', () => {
       warn.mockRestore();
     }
     // Nor can the local caller (the desktop window's handlers) stop it.
-    expect(await invoke(bridge.handlers, 'stopRecording', { id: session.id })).toMatchObject({
+    expect(await invoke(bridge.connect().handlers, 'stopRecording', { id: session.id })).toMatchObject({
       ok: false,
       error: { code: 'failed_precondition', message: expect.stringMatching(/another connection/) },
     });

@@ -103,6 +103,28 @@ describe('server', () => {
     expect(sessions.filter((s) => s.source === 'api' && s.status === 'done').length).toBeGreaterThanOrEqual(3);
   });
 
+  it('gives each of two clients streaming at once the results of its own audio and of nothing else', async () => {
+    const stereo = readPcmWav(dataFile('stereo-two-speakers.wav'));
+    const mono = readPcmWav(dataFile('trailing-speech.wav'));
+    const [first, second] = await Promise.all([connect('/api/v1/segmented'), connect('/api/v1/segmented')]);
+    const [viaFirst, viaSecond] = await Promise.all([
+      round(first, stereo.format, chunked(stereo.bytes, [6400])),
+      round(second, mono.format, chunked(mono.bytes, [3200])),
+    ]);
+    for (const [events, { format, bytes }] of [
+      [viaFirst, stereo],
+      [viaSecond, mono],
+    ] as const) {
+      const direct = await runBytes(reference, 'segmented', startMessage(format), [bytes]);
+      expect(events.length).toBe(direct.length);
+      for (let channel = 0; channel < format.channels; channel++) {
+        expect(settled(events).filter((e) => e.channel === channel)).toEqual(direct.filter((e) => e.channel === channel));
+      }
+    }
+    first.socket.close();
+    second.socket.close();
+  });
+
   it('runs the simple runner on /api/v1/simple: one response per chunk', async () => {
     const client = await connect('/api/v1/simple');
     const format: AudioFormat = { channels: 1, sample_rate: 16000, bit_depth: 16, is_float: false };

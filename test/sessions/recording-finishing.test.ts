@@ -22,7 +22,9 @@ describe('a stopped recording', () => {
   it('reports the results still to come until they are all in, then ends with them', async () => {
     const format = { channels: 1, sample_rate: 16000, bit_depth: 16, is_float: false };
     // Simple mode from the API: each block written is one inference.
-    const recording = await backend.service.startRecording({ source: 'api', format, settings: { mode: 'simple', interim_results: false, max_futures: 8 } });
+    const recording = await backend.service
+      .connect()
+      .startRecording({ source: 'api', format, settings: { mode: 'simple', interim_results: false, max_futures: 8 } });
     const id = recording.session.id;
     const reports: RecordingFinishing[] = [];
     const pushes: Push[] = [];

@@ -8,7 +8,6 @@ import type { ImportProgress } from '../../src/shared/contract';
 import type { Session } from '../../src/shared/sessions';
 import { openBackend, type Backend } from '../../src/main/backend';
 import { INSTANT_MODEL, dataFile, finals } from '../support/helpers';
-import { settledSession } from '../support/helpers';
 
 const settings = { mode: 'segmented', interim_results: false } as const;
 let backend: Backend;
@@ -38,7 +37,7 @@ describe('imports', () => {
     backend.service.on('progress', (p) => progress.push(p));
     const session = await backend.service.importFile(tenMinutes(), settings);
     expect(session.status).toBe('processing');
-    const done = settledSession(backend.service, session.id);
+    const done = backend.service.whenFinished(session.id);
     await new Promise<void>((resolve) => {
       const watch = (p: ImportProgress) => {
         // Cancelled midway, once there is an estimate (it needs a second of progress to go on).
@@ -73,8 +72,10 @@ describe('imports', () => {
       await backend.service.importFile(broken, settings),
       await backend.service.importFile(dataFile('stereo-two-speakers.ogg'), settings),
     ];
-    const results = await Promise.all(queued.map((s) => settledSession(backend.service, s.id)));
+    const results = await Promise.all(queued.map((s) => backend.service.whenFinished(s.id)));
     expect(results.map((s) => s.status)).toEqual(['done', 'failed', 'done']);
+    // Asked again once it has ended, the service answers at once, with the same session.
+    expect(await backend.service.whenFinished(results[0]!.id)).toEqual(results[0]);
     expect(results[1]!.error).toMatch(/the mp3 decoder found no audio/);
     expect(results[0]!.finished_at! <= results[2]!.finished_at!).toBe(true);
     expect(finals(backend.service.events(results[2]!.id, { offset: 0, limit: 100 }), 1)).toHaveLength(1);
@@ -94,7 +95,7 @@ describe('imports', () => {
   it('cancels a queued import before it starts: cancelled, with no results', async () => {
     const first = await backend.service.importFile(tenMinutes(), settings);
     const second = await backend.service.importFile(dataFile('vad-node-test.wav'), settings);
-    const secondDone = settledSession(backend.service, second.id);
+    const secondDone = backend.service.whenFinished(second.id);
     expect(backend.service.cancelImport(second.id)).toBe(true);
     backend.service.cancelImport(first.id);
     expect((await secondDone).status).toBe('cancelled');

@@ -77,7 +77,7 @@ describe('settings and the engine', () => {
     const { format, bytes } = readPcmWav(dataFile('mic-speech-12s.wav'));
     const imported = await b.service.importFile(dataFile('mic-speech-12s.wav'), segmented);
     const importEnded = ended(b, imported.id);
-    const recording = await b.service.startRecording({ source: 'mic', format, settings: { mode: 'segmented', interim_results: true } });
+    const recording = await b.service.connect().startRecording({ source: 'mic', format, settings: { mode: 'segmented', interim_results: true } });
     let changes = 0;
     const blockBytes = 2048 * format.channels * (format.bit_depth / 8);
     for (const block of chunked(bytes, [blockBytes])) {
@@ -101,7 +101,7 @@ describe('settings and the engine', () => {
   it('a session whose VAD failed ends failed with the reason, never done', async () => {
     const b = open({ defaults: { model: INSTANT_MODEL, pool_size: 1 } });
     const { format, bytes } = readPcmWav(dataFile('vad-node-test.wav'));
-    const recording = await b.service.startRecording({ source: 'mic', format, settings: segmented });
+    const recording = await b.service.connect().startRecording({ source: 'mic', format, settings: segmented });
     await recording.write(bytes.subarray(0, bytes.length / 2));
     // The engine's VAD processes stop under the stream (what the old polling retire did).
     const engine = await (b.service as unknown as { engine: () => Promise<{ vad: { stop(): Promise<void> } }> }).engine();
@@ -115,7 +115,7 @@ describe('settings and the engine', () => {
   it('simple mode from the microphone: 46 ms capture blocks become chunks of chunk_ms, one inference each', async () => {
     const b = open({ defaults: { model: INSTANT_MODEL, pool_size: 2 } });
     const { format, bytes } = readPcmWav(dataFile('mic-speech-12s.wav'));
-    const recording = await b.service.startRecording({ source: 'mic', format, settings: { mode: 'simple', interim_results: false, chunk_ms: 1000 } });
+    const recording = await b.service.connect().startRecording({ source: 'mic', format, settings: { mode: 'simple', interim_results: false, chunk_ms: 1000 } });
     const blockBytes = 2048 * format.channels * (format.bit_depth / 8);
     for (const block of chunked(bytes, [blockBytes])) await recording.write(block);
     const stopped = performance.now();

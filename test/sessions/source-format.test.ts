@@ -9,7 +9,6 @@ import type { SessionExport } from '../../src/shared/sessions';
 import { openBackend, type Backend } from '../../src/main/backend';
 import { haveTools } from '../support/corpus';
 import { INSTANT_MODEL, dataFile } from '../support/helpers';
-import { settledSession } from '../support/helpers';
 
 const settings = { mode: 'simple', interim_results: false } as const;
 let backend: Backend;
@@ -18,7 +17,7 @@ let scratch: string;
 async function importAndExport(path: string): Promise<SessionExport> {
   const queued = await backend.service.importFile(path, settings);
   expect(queued.source_format).toBeNull();
-  const session = await settledSession(backend.service, queued.id);
+  const session = await backend.service.whenFinished(queued.id);
   expect(session.status).toBe('done');
   return JSON.parse(await backend.service.exportText(session.id, 'json')) as SessionExport;
 }
@@ -65,7 +64,7 @@ describe.skipIf(!haveTools())("an import's own format", () => {
 
 describe('recordings', () => {
   it('have no source format', async () => {
-    const recording = await backend.service.startRecording({
+    const recording = await backend.service.connect().startRecording({
       source: 'api',
       format: { channels: 1, sample_rate: 16000, bit_depth: 16, is_float: false },
       settings,

@@ -17,7 +17,8 @@ import type { Session } from '../../src/shared/sessions';
 import { openBackend, type Backend } from '../../src/main/backend';
 import { createHandlers, invoke } from '../../src/main/bridge/handlers';
 import { AudioFileError } from '../../src/main/engine/file-source';
-import { PreconditionError, StorageError, type Recording } from '../../src/main/sessions/session-service';
+import type { Recording } from '../../src/main/sessions/session-service';
+import { PreconditionError, StorageError } from '../../src/main/storage/storage-errors';
 import { audioPathOf } from '../../src/shared/contract-methods';
 import { dataFile, INSTANT_MODEL, readPcmWav } from '../support/helpers';
 import { canMountTmpfs, fillDisk, mountTmpfs, unmount } from '../support/tmpfs';
@@ -125,8 +126,8 @@ describe.runIf(canMountTmpfs())('a database whose disk fills up (tmpfs)', () => 
       ],
       0,
     );
-    const idle = await service.startRecording({ source: 'api', format: FORMAT, settings: LIVE });
-    const recording = await service.startRecording({ source: 'api', format: FORMAT, settings: LIVE });
+    const idle = await service.connect().startRecording({ source: 'api', format: FORMAT, settings: LIVE });
+    const recording = await service.connect().startRecording({ source: 'api', format: FORMAT, settings: LIVE });
     const events = eventsOf(backend, recording.session.id);
     let failedYet = false;
     void recording.failed.then(() => (failedYet = true));
@@ -163,7 +164,7 @@ describe.runIf(canMountTmpfs())('a database whose disk fills up (tmpfs)', () => 
     await until(() => store.getSession(failed.id)?.status === 'failed', 'the failed status to be written');
     expect(store.getSession(failed.id)).toMatchObject({ status: 'failed', error: failed.error, duration: failed.duration });
     expect(await idle.stop()).toMatchObject({ status: 'done' });
-    const again = await service.startRecording({ source: 'api', format: FORMAT, settings: LIVE });
+    const again = await service.connect().startRecording({ source: 'api', format: FORMAT, settings: LIVE });
     await feed(again, () => false, speech.length - 5 * 32_000, 0);
     const done = await again.stop();
     expect(done.status).toBe('done');
@@ -175,7 +176,7 @@ describe.runIf(canMountTmpfs())('a database whose disk fills up (tmpfs)', () => 
 
   it('ends a recording whose audio cannot be written, with the audio it got', async () => {
     const { service } = whole;
-    const recording = await service.startRecording({ source: 'api', format: FORMAT, settings: FILE });
+    const recording = await service.connect().startRecording({ source: 'api', format: FORMAT, settings: FILE });
     const events = eventsOf(whole, recording.session.id);
     let failedYet = false;
     void recording.failed.then(() => (failedYet = true));
@@ -212,7 +213,7 @@ describe.runIf(canMountTmpfs())('a database whose disk fills up (tmpfs)', () => 
       expect((error as Error).message).toMatch(
         /^silero-test\.wav could not be (imported: the disk holding the data folder is full|copied into Utterly's data folder: no space is left on the disk)/,
       );
-      const { handlers } = createHandlers(whole.service, { getSettings: whole.getSettings, setSettings: whole.setSettings, audioUrl: audioPathOf });
+      const { handlers } = createHandlers(whole.service, { getSettings: whole.getSettings, setSettings: whole.setSettings, audioUrl: audioPathOf }).connect();
       const result = await invoke(handlers, 'importFile', { path: dataFile('silero-test.wav'), settings: FILE });
       expect(result).toMatchObject({
         ok: false,
@@ -240,7 +241,7 @@ describe('storage failures injected at the storage layer', () => {
 
   it('a recording whose events and end cannot be written: failed, shown so, written once the disk takes writes again', async () => {
     const { service, store } = backend;
-    const recording = await service.startRecording({ source: 'mic', format: FORMAT, settings: LIVE });
+    const recording = await service.connect().startRecording({ source: 'mic', format: FORMAT, settings: LIVE });
     const events = eventsOf(backend, recording.session.id);
     let failedYet = false;
     void recording.failed.then(() => (failedYet = true));
@@ -316,7 +317,7 @@ describe('storage failures injected at the storage layer', () => {
     expect(await settled(backend, after.id)).toMatchObject({ status: 'done' });
 
     // A live recording cannot be deleted either, until it is stopped.
-    const recording = await service.startRecording({ source: 'mic', format: FORMAT, settings: LIVE });
+    const recording = await service.connect().startRecording({ source: 'mic', format: FORMAT, settings: LIVE });
     await expect(service.delete(recording.session.id)).rejects.toThrow(/is still recording/);
     await recording.stop();
     await service.delete(recording.session.id);

@@ -168,7 +168,7 @@ describe('streaming export', () => {
     await expect(async () => {
       for await (const _ of deleted);
     }).rejects.toThrow(/deleted while it was being exported/);
-    await expect(exportSessionPieces(store, id, 'json').next()).rejects.toThrow(`No session ${id}`);
+    await expect(exportSessionPieces(store, id, 'json').next()).rejects.toThrow(`no session with id ${id}`);
   });
 
   it('exports 300,000 events in slices that leave the event loop free, holding one piece at a time', async () => {

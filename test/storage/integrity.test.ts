@@ -14,7 +14,7 @@ import type { ApiResponse } from '../../src/shared/api';
 import type { Session } from '../../src/shared/sessions';
 import { openBackend } from '../../src/main/backend';
 import { quickCheck } from '../../src/main/storage/database';
-import { StorageError } from '../../src/main/sessions/session-service';
+import { StorageError } from '../../src/main/storage/storage-errors';
 import { cliNodeFlags } from '../support/cli-server';
 import { seededRandom } from '../support/helpers';
 

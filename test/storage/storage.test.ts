@@ -290,7 +290,7 @@ describe('sessions', () => {
     expect(store.updateSession(created.id, { source_format })).toEqual({ ...failed, error: null, format: null, source_format });
     expect(store.getSession(created.id)!.source_format).toEqual(source_format);
     expect(store.updateSession(created.id, { source_format: null }).source_format).toBeNull();
-    expect(() => store.updateSession('nope', { status: 'done' })).toThrow('No session nope');
+    expect(() => store.updateSession('nope', { status: 'done' })).toThrow('no session with id nope');
   });
 
   it('rejects values outside the schema', () => {
@@ -520,7 +520,7 @@ describe('exports', () => {
     expect(exported.summary).toEqual({ ...summary, speech_time: toMs(summary.speech_time) });
     expect(Object.keys(exported)).toEqual(['session', 'events', 'summary']);
     expect(JSON.parse(JSON.stringify(exported))).toEqual(exported);
-    expect(() => exportSessionJson(store, 'nope')).toThrow('No session nope');
+    expect(() => exportSessionJson(store, 'nope')).toThrow('no session with id nope');
   });
 
   it('exports final segments as an Audacity label track', () => {

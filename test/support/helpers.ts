@@ -4,8 +4,6 @@ import { fileURLToPath } from 'node:url';
 import type { ApiResponse, AudioFormat, StartMessage } from '../../src/shared/api';
 import { MODEL_DEFAULTS, type ModelParams } from '../../src/shared/model-config';
 import { StreamingContext, type EngineOptions, type RunnerMode } from '../../src/main/engine/streaming-context';
-import type { Session } from '../../src/shared/sessions';
-import type { SessionService } from '../../src/main/sessions/session-service';
 
 export const dataFile = (name: string) => fileURLToPath(new URL(`../data/${name}`, import.meta.url));
 
@@ -121,17 +119,4 @@ export function encodePcm(channels: Float32Array[], format: AudioFormat): Uint8A
     }
   }
   return bytes;
-}
-
-/** The session once its import (or re-run) has ended, whatever way. */
-export function settledSession(service: SessionService, id: string): Promise<Session> {
-  return new Promise((resolve) => {
-    const check = (s: Session | { id: string; deleted: true }) => {
-      if ('status' in s && s.id === id && s.status !== 'processing') {
-        service.off('changed', check);
-        resolve(s);
-      }
-    };
-    service.on('changed', check);
-  });
 }

@@ -12,19 +12,20 @@ import {
   type Result,
 } from '../../shared/contract';
 import { stat } from 'node:fs/promises';
-import { EXPORT_FILES, type ExportFormat, type Session } from '../../shared/sessions';
+import { EXPORT_FILES, type ExportFormat } from '../../shared/sessions';
 import type { AppSettings } from '../../shared/settings';
 import { computeEnvelope, type Envelope } from '../sessions/waveform';
 import { AudioFileError } from '../engine/file-source';
-import { PreconditionError, SessionNotFoundError, type Recording, type SessionService, type SessionServiceEvents } from '../sessions/session-service';
+import type { Connection, SessionService, SessionServiceEvents } from '../sessions/session-service';
+import { PreconditionError, SessionNotFoundError } from '../storage/storage-errors';
 import { audioMimeOf } from '../../shared/audio-formats';
 
 export type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResults[M]> };
 
 /**
- * One caller of the contract among several: a connection to the server's bridge socket. A live
- * recording obeys only the client that started it: its audio and its stop from any other are
- * refused (its id, pushed to everyone, grants nothing).
+ * One caller of the contract: a page of the desktop window, or a connection to the server's
+ * bridge socket. A live recording obeys only the client that started it: its audio and its stop
+ * from any other are refused (its id, pushed to everyone, grants nothing).
  */
 export interface BridgeClient {
   handlers: Handlers;
@@ -45,16 +46,10 @@ export interface BridgeClient {
 }
 
 export interface Bridge {
-  /** The handlers of the one local client (the desktop window, which watches every session). */
-  handlers: Handlers;
-  /** PCM bytes of a live recording the local client started; bytes for an id that is not recording are dropped and counted. */
-  sendAudio(sessionId: string, bytes: Uint8Array): void;
-  /** Ends a live recording whose source went away (a closed socket, a reloaded window); its results are kept. */
-  interruptRecording(sessionId: string, reason: string): Promise<void>;
+  /** A client of its own: each page of the desktop window, each bridge socket. */
+  connect(): BridgeClient;
   /** Audio chunks dropped because their session was not recording, or was another client's. */
   readonly droppedAudioChunks: number;
-  /** A client of its own, for a transport that serves several (the server's bridge socket). */
-  connect(): BridgeClient;
 }
 
 /** A client watches at most this many sessions; the one it touched longest ago goes first. */
@@ -94,28 +89,10 @@ export function createHandlers(service: SessionService, host: BridgeHost): Bridg
     const { extension, mime } = EXPORT_FILES[format];
     return { filename: `${name}.${extension}`, mime, content };
   };
-  /** Live recordings, each with the client that started it. */
-  const live = new Map<string, { recording: Recording; owner: object }>();
   let droppedAudioChunks = 0;
 
-  /**
-   * Takes a recording out of `live` before stopping it, so that a second stop is refused, not
-   * run twice; and only for the client that started it.
-   */
-  function takeRecording(id: string, owner: object | undefined): Recording {
-    const entry = live.get(id);
-    if (!entry) {
-      const { status } = service.get(id); // not_found for an unknown session
-      // A stream of the streaming API is recording too, but only its own client can stop it.
-      throw new PreconditionError(status === 'recording' ? `session ${id} is recorded by a streaming API client` : `session ${id} is not recording`);
-    }
-    if (owner !== undefined && entry.owner !== owner) throw new PreconditionError(notYours(id));
-    live.delete(id);
-    return entry.recording;
-  }
-
-  /** The contract for one client: `owner` is who it is. */
-  function handlersOf(owner: object): Handlers {
+  /** The contract for one client, whose recordings `connection` owns. */
+  function handlersOf(connection: Connection): Handlers {
     return {
       listSessions: async ({ offset, limit, query }) => service.list({ offset, limit, query }),
       getSession: async ({ id }) => service.get(id),
@@ -132,15 +109,8 @@ export function createHandlers(service: SessionService, host: BridgeHost): Bridg
         return { id, cancelled: service.cancelImport(id) };
       },
       rerunSession: async ({ id, settings }) => service.rerun(id, settings),
-      startRecording: async ({ format, settings, title }) => {
-        const recording = await service.startRecording({ source: 'mic', format, settings, title });
-        const { id } = recording.session;
-        live.set(id, { recording, owner });
-        // A storage failure ended it (its client has the error event): it is live no more.
-        void recording.failed?.then(() => live.get(id)?.recording === recording && live.delete(id));
-        return recording.session;
-      },
-      stopRecording: async ({ id }) => takeRecording(id, owner).stop(),
+      startRecording: async ({ format, settings, title }) => (await connection.startRecording({ source: 'mic', format, settings, title })).session,
+      stopRecording: async ({ id }) => connection.recording(id).stop(),
       getSettings: async () => host.getSettings(),
       setSettings: async ({ settings }) => host.setSettings(settings),
       getWaveform: async ({ id, max_points }) => {
@@ -171,35 +141,28 @@ export function createHandlers(service: SessionService, host: BridgeHost): Bridg
     };
   }
 
-  async function interruptRecording(sessionId: string, reason: string): Promise<void> {
-    if (!live.has(sessionId)) return;
-    await takeRecording(sessionId, undefined)
-      .interrupt(reason)
-      .catch((error: unknown) => console.error(`Utterly: recording ${sessionId} could not be ended:`, error));
-  }
-
-  function sendAudio(sessionId: string, bytes: Uint8Array, owner: object): string | undefined {
-    const entry = live.get(sessionId);
-    if (!entry || entry.owner !== owner) {
+  function sendAudio(sessionId: string, bytes: Uint8Array, connection: Connection): string | undefined {
+    const refusal = connection.refusal(sessionId);
+    if (refusal !== undefined) {
       droppedAudioChunks++;
-      if (entry) return notYours(sessionId);
+      if (refusal !== 'not recording') return refusal;
       // The first, then one in a thousand: a confused client must not flood the log.
       if (droppedAudioChunks % 1000 === 1) console.warn(`Utterly: audio for a session that is not recording (${droppedAudioChunks} chunk(s) dropped so far)`);
       return undefined;
     }
-    const { recording } = entry;
+    const recording = connection.recording(sessionId);
     recording.write(bytes).catch((error: unknown) => {
       // Every chunk queued behind a failed one fails too: the first ends the recording, once.
-      if (live.get(sessionId)?.recording !== recording) return;
+      if (recording.isEnding) return;
       console.error(`Utterly: recording ${sessionId} could not take audio:`, error);
-      void interruptRecording(sessionId, 'the audio could not be processed');
+      void recording.interrupt('the audio could not be processed').catch(() => undefined);
     });
     return undefined;
   }
 
   function connect(): BridgeClient {
-    const owner = {};
-    const base = handlersOf(owner);
+    const connection = service.connect();
+    const base = handlersOf(connection);
     // Insertion order is the order of last use: the oldest is dropped first.
     const watched = new Set<string>();
     const watch = (id: string) => {
@@ -228,34 +191,23 @@ export function createHandlers(service: SessionService, host: BridgeHost): Bridg
     };
     return {
       handlers,
-      sendAudio: (sessionId, bytes) => sendAudio(sessionId, bytes, owner),
+      sendAudio: (sessionId, bytes) => sendAudio(sessionId, bytes, connection),
       wants(push) {
         if (push.kind === 'event') return watched.has(push.session_id);
         if (push.kind === 'deleted') watched.delete(push.id);
         return true;
       },
-      async release(reason) {
-        const own = [...live].filter(([, entry]) => entry.owner === owner).map(([id]) => id);
-        await Promise.all(own.map((id) => interruptRecording(id, reason)));
-      },
+      release: (reason) => connection.close(reason),
     };
   }
 
-  const local = {};
   return {
-    handlers: handlersOf(local),
-    sendAudio(sessionId, bytes) {
-      sendAudio(sessionId, bytes, local);
-    },
-    interruptRecording,
     connect,
     get droppedAudioChunks() {
       return droppedAudioChunks;
     },
   };
 }
-
-const notYours = (id: string) => `session ${id} is recorded by another connection: only the one that started it may send its audio or stop it`;
 
 /**
  * Runs one method for a caller that cannot be trusted: any method name, any params. Always
@@ -279,11 +231,6 @@ function errorResult(method: unknown, error: unknown): Result<never> {
   if (error instanceof PreconditionError || error instanceof AudioFileError) return failure('failed_precondition', error.message);
   console.error(`Utterly: ${isMethodName(method) ? method : 'a call'} failed:`, error);
   return failure('internal', 'something went wrong inside Utterly; the details are in its log');
-}
-
-/** The session a successful startRecording created: transports end it when its caller goes away. */
-export function startedRecordingId(method: unknown, result: Result<unknown>): string | undefined {
-  return method === 'startRecording' && result.ok ? (result.value as Session).id : undefined;
 }
 
 const isMethodName = (method: unknown): method is MethodName => typeof method === 'string' && (METHOD_NAMES as readonly string[]).includes(method);

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openBackend } from '../backend';
-import { EXPORT_FORMATS, type Session } from '../../shared/sessions';
+import { EXPORT_FORMATS } from '../../shared/sessions';
 import { DATA_DIR_OPTION, ENGINE_OPTIONS, RUN_OPTIONS, UsageError, dataDir, engineOptions, integerOption, parse, positional, runSettings } from './options';
 import { ProgressLine } from './progress';
 
@@ -108,11 +108,7 @@ export async function rerunCommand(args: string[]): Promise<void> {
   try {
     const started = await backend.service.rerun(id, settings);
     backend.service.on('progress', (p) => p.session_id === started.id && progress.update(p.fraction));
-    const finished = await new Promise<Session>((resolve) => {
-      backend.service.on('changed', (change) => {
-        if (change.id === started.id && !('deleted' in change) && change.status !== 'processing') resolve(change);
-      });
-    });
+    const finished = await backend.service.whenFinished(started.id);
     progress.clear();
     process.stdout.write(JSON.stringify(finished) + '\n');
     if (finished.status !== 'done') throw new Error(`the re-run ended ${finished.status}${finished.error ? `: ${finished.error}` : ''}`);

@@ -34,7 +34,12 @@ function start(): void {
   setupMediaProtocol(backend.service);
   const appWindow = () => BrowserWindow.getAllWindows()[0]?.webContents;
   setupIpc({
-    ...createHandlers(backend.service, { getSettings: backend.getSettings, setSettings: backend.setSettings, audioUrl: mediaUrlOf, desktop: desktopDialogs }),
+    connect: createHandlers(backend.service, {
+      getSettings: backend.getSettings,
+      setSettings: backend.setSettings,
+      audioUrl: mediaUrlOf,
+      desktop: desktopDialogs,
+    }).connect,
     service: backend.service,
     isAppFrame: appFrameCheck(appLocation(), appWindow),
     getWebContents: appWindow,

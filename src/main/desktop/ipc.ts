@@ -4,9 +4,9 @@ import { ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents, 
 import { AUDIO_CHANNEL, METHOD_NAMES, PUSH_CHANNEL, ipcChannel, type Push } from '../../shared/contract';
 import type { SessionService } from '../sessions/session-service';
 import { isAppUrl, type AppLocation } from './window';
-import { failure, invoke, startedRecordingId, subscribePushes, type Bridge } from '../bridge/handlers';
+import { failure, invoke, subscribePushes, type Bridge, type BridgeClient } from '../bridge/handlers';
 
-export interface IpcOptions extends Pick<Bridge, 'handlers' | 'sendAudio' | 'interruptRecording'> {
+export interface IpcOptions extends Pick<Bridge, 'connect'> {
   service: SessionService;
   isAppFrame: (frame: WebFrameMain | null) => boolean;
   /** The window pushes go to; undefined while there is none. */
@@ -42,16 +42,13 @@ export function appFrameCheck(location: AppLocation, getWebContents: () => WebCo
  * Mojo pipe, which keeps their order), so that no audio sent before Stop arrives after it.
  */
 export function setupIpc(options: IpcOptions): () => void {
-  const { handlers, sendAudio, interruptRecording, service, isAppFrame, getWebContents } = options;
-  const pages = new PageRecordings(interruptRecording);
+  const { service, isAppFrame, getWebContents } = options;
+  const pages = new PageClients(options.connect);
 
   for (const method of METHOD_NAMES) {
     ipcMain.handle(ipcChannel(method), async (event: IpcMainInvokeEvent, params: unknown) => {
       if (!isAppFrame(event.senderFrame)) return NOT_THE_APP;
-      const result = await invoke(handlers, method, params);
-      const started = startedRecordingId(method, result);
-      if (started) pages.add(event.sender, started);
-      return result;
+      return invoke(pages.clientOf(event.sender).handlers, method, params);
     });
   }
 
@@ -72,7 +69,9 @@ export function setupIpc(options: IpcOptions): () => void {
   let warned = false;
   const onAudio = (event: IpcMainEvent, sessionId: unknown, chunk: unknown) => {
     if (!isAppFrame(event.senderFrame)) return;
-    if (typeof sessionId === 'string' && chunk instanceof Uint8Array && pages.owns(event.sender, sessionId)) return sendAudio(sessionId, chunk);
+    // A page that has called nothing yet has started no recording: its audio has nowhere to go.
+    const client = pages.existingClientOf(event.sender);
+    if (typeof sessionId === 'string' && chunk instanceof Uint8Array && client !== undefined && client.sendAudio(sessionId, chunk) === undefined) return;
     if (!warned) console.warn('Utterly: ignoring audio that is not (session id, Uint8Array) for a recording this page started');
     warned = true;
   };
@@ -88,21 +87,21 @@ export function setupIpc(options: IpcOptions): () => void {
 }
 
 /**
- * The recordings each page started. They lose their source when the page goes away (the window
- * closes, the page reloads or crashes) and are interrupted then, their audio and results kept.
+ * Each page of the window is a client of its own, from its first call until it goes away (the
+ * window closes, the page reloads or crashes): its recordings are interrupted then, their audio
+ * and results kept, and the next page starts afresh.
  */
-class PageRecordings {
-  private readonly byPage = new Map<WebContents, { ids: Set<string>; unwatch: () => void }>();
+class PageClients {
+  private readonly byPage = new Map<WebContents, { client: BridgeClient; unwatch: () => void }>();
 
-  constructor(private readonly interrupt: (id: string, reason: string) => Promise<void>) {}
+  constructor(private readonly connect: () => BridgeClient) {}
 
-  owns(contents: WebContents, id: string): boolean {
-    return this.byPage.get(contents)?.ids.has(id) ?? false;
+  clientOf(contents: WebContents): BridgeClient {
+    return (this.byPage.get(contents) ?? this.watch(contents)).client;
   }
 
-  add(contents: WebContents, id: string): void {
-    const page = this.byPage.get(contents) ?? this.watch(contents);
-    page.ids.add(id);
+  existingClientOf(contents: WebContents): BridgeClient | undefined {
+    return this.byPage.get(contents)?.client;
   }
 
   forget(): void {
@@ -119,7 +118,7 @@ class PageRecordings {
     contents.on('render-process-gone', gone);
     contents.once('destroyed', gone);
     const page = {
-      ids: new Set<string>(),
+      client: this.connect(),
       unwatch: () => {
         contents.off('did-start-navigation', navigating);
         contents.off('render-process-gone', gone);
@@ -135,6 +134,6 @@ class PageRecordings {
     if (!page) return;
     page.unwatch();
     this.byPage.delete(contents);
-    for (const id of page.ids) void this.interrupt(id, 'the window went away while recording');
+    void page.client.release('the window went away while recording');
   }
 }

@@ -22,8 +22,9 @@ export function handleStreamingConnection(
   log: (line: string) => void,
   limits: OutgoingLimits = OUTGOING_LIMITS,
 ): void {
+  // The socket is one client of the service: its streams are its own, and so are their events.
+  const connection = service.connect();
   let recording: Recording | undefined;
-  let forward: ((sessionId: string, event: ApiResponse) => void) | undefined;
   // Messages are handled one after another, in the order they came. Reading pauses while any
   // wait (ws still delivers the rest of a chunk already read), so a client sending faster than
   // the engine takes is slowed by TCP instead of being buffered without end.
@@ -48,21 +49,16 @@ export function handleStreamingConnection(
 
   const start = async (message: StartMessage) => {
     if (recording) return send(errorEvent('a stream is already running: send stop first'));
-    const started = await service.startRecording({
-      source: 'api',
-      format: message.format,
-      settings: { mode, interim_results: message.interim_results, vad: message.vad },
-    });
+    const started = await connection.startRecording(
+      { source: 'api', format: message.format, settings: { mode, interim_results: message.interim_results, vad: message.vad } },
+      send,
+    );
     recording = started;
-    const forwardThis = (sessionId: string, event: ApiResponse) => sessionId === started.session.id && send(event);
-    forward = forwardThis;
-    service.on('event', forwardThis);
     // A storage failure ended it: the client has had the error event with the reason, and its
     // stream closes (1011, an unexpected condition on the server), unless it had ended first.
     void started.failed.then((session) => {
       if (recording !== started) return;
       recording = undefined;
-      service.off('event', forwardThis);
       ended = true;
       socket.close(1011, closeReason(session.error ?? 'the stream could not be stored'));
     });
@@ -71,11 +67,7 @@ export function handleStreamingConnection(
   const finish = async (how: (r: Recording) => Promise<unknown>) => {
     const current = recording!;
     recording = undefined;
-    try {
-      await how(current);
-    } finally {
-      service.off('event', forward!);
-    }
+    await how(current);
   };
 
   const handle = async (data: RawData, isBinary: boolean) => {
@@ -102,7 +94,8 @@ export function handleStreamingConnection(
     if (ended) return;
     ended = true;
     work = work.then(async () => {
-      if (recording) await finish((r) => r.interrupt(reason));
+      recording = undefined;
+      await connection.close(reason);
     });
   };
 

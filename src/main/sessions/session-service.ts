@@ -21,7 +21,7 @@ import type { AudioStream, StreamingContext } from '../engine/streaming-context'
 import { EventWriter } from '../storage/event-writer';
 import { exportSessionJson, exportSessionLabels, exportSessionPieces, type ExportFormat, type ExportStreamOptions } from '../storage/export';
 import type { SessionStore } from '../storage/session-store';
-import { isCorruption, storageFailureReason } from '../storage/storage-errors';
+import { asStorageError, isCorruption, PreconditionError, SessionNotFoundError, storageFailureReason } from '../storage/storage-errors';
 import { repairWav, WavRecorder } from '../storage/wav-recorder';
 import { errorMessage } from '../../shared/errors';
 
@@ -35,41 +35,6 @@ export interface SessionServiceEvents {
   changed: [Session | { id: string; deleted: true }];
   /** A problem with the data folder the person should know of (a damaged database), once each. */
   warning: [message: string];
-}
-
-/** A request that is well formed but cannot be done in the session's current state. */
-export class PreconditionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PreconditionError';
-  }
-}
-
-/**
- * The data folder could not be read or written (a full disk, an I/O error, a damaged
- * database): the message says what could not be done and why. A PreconditionError, so that
- * transports show its message rather than an internal error.
- */
-export class StorageError extends PreconditionError {
-  constructor(message: string, cause?: unknown) {
-    super(message);
-    this.name = 'StorageError';
-    this.cause = cause;
-  }
-}
-
-/** A storage failure as a StorageError saying `what` could not be done and why; any other error as it is. */
-export function asStorageError(what: string, error: unknown): unknown {
-  if (error instanceof PreconditionError) return error;
-  const reason = storageFailureReason(error);
-  return reason === undefined ? error : new StorageError(`${what}: ${reason}`, error);
-}
-
-export class SessionNotFoundError extends Error {
-  constructor(id: string) {
-    super(`no session with id ${id}`);
-    this.name = 'SessionNotFoundError';
-  }
 }
 
 type FinishRecording = (status: 'done' | 'interrupted' | 'failed', reason?: string, storageFailure?: boolean) => Promise<Session>;
@@ -94,6 +59,8 @@ export class Recording {
 
   constructor(
     readonly session: Session,
+    /** The connection that started it: only it may feed or stop it. */
+    readonly owner: Connection,
     private readonly stream: AudioStream,
     private readonly audio: WavRecorder,
     private readonly finishWith: FinishRecording,
@@ -102,6 +69,11 @@ export class Recording {
     /** After Stop, while the last results are waited for: how many are still to come, when that changes. */
     private readonly onFinishing?: (resultsToCome: number) => void,
   ) {}
+
+  /** Stopped, interrupted or failed: it takes no more audio and cannot be stopped again. */
+  get isEnding(): boolean {
+    return this.ending !== undefined;
+  }
 
   /**
    * PCM bytes in the session's format: kept on disk first, then given to the engine. Once the
@@ -193,6 +165,69 @@ export class Recording {
     return this.finishWith('interrupted', reason);
   }
 }
+
+/** What a live recording is. */
+export interface RecordingInput {
+  source: Extract<SessionSource, 'mic' | 'api'>;
+  format: AudioFormat;
+  settings: SessionSettings;
+  title?: string;
+}
+
+/**
+ * One client of the service: a window's page, a bridge socket, a streaming socket. The
+ * recordings it starts are its own: only it may feed them audio or stop them, and they are
+ * interrupted when it closes, their audio and results kept.
+ */
+export class Connection {
+  /** Why the connection closed, once it has. */
+  private closedWith: string | undefined;
+
+  constructor(private readonly service: SessionService) {}
+
+  /** Starts a live recording of this connection; `onEvent` is given each of its events as it is stored. */
+  async startRecording(input: RecordingInput, onEvent?: (event: ApiResponse) => void): Promise<Recording> {
+    if (this.closedWith !== undefined) throw new PreconditionError(`the connection has closed: ${this.closedWith}`);
+    const recording = await this.service.startRecording(this, input, onEvent);
+    // Started as the connection went: it has no source either.
+    if (this.closedWith !== undefined) void this.interrupt(recording, this.closedWith);
+    return recording;
+  }
+
+  /** Session `id`'s recording if this connection started it and it is live; otherwise a PreconditionError saying why. */
+  recording(id: string): Recording {
+    const recording = this.service.liveRecording(id);
+    if (recording?.owner === this && !recording.isEnding) return recording;
+    if (recording && !recording.isEnding) throw new PreconditionError(recordedElsewhere(recording));
+    this.service.get(id); // SessionNotFoundError for an unknown session
+    throw new PreconditionError(`session ${id} is not recording`);
+  }
+
+  /**
+   * Why audio for session `id` cannot be taken from this connection: undefined when it can; the
+   * refusal when another connection records it; 'not recording' when nothing does.
+   */
+  refusal(id: string): string | undefined {
+    const recording = this.service.liveRecording(id);
+    if (!recording || recording.isEnding) return 'not recording';
+    return recording.owner === this ? undefined : recordedElsewhere(recording);
+  }
+
+  /** The connection has gone: the recordings it started end as interrupted, `reason` said. */
+  async close(reason: string): Promise<void> {
+    this.closedWith ??= reason;
+    await Promise.all(this.service.recordingsOf(this).map((recording) => this.interrupt(recording, reason)));
+  }
+
+  private async interrupt(recording: Recording, reason: string): Promise<void> {
+    await recording.interrupt(reason).catch((error: unknown) => console.error(`Utterly: recording ${recording.session.id} could not be ended:`, error));
+  }
+}
+
+const recordedElsewhere = ({ session }: Recording) =>
+  session.source === 'api'
+    ? `session ${session.id} is recorded by a streaming API client`
+    : `session ${session.id} is recorded by another connection: only the one that started it may send its audio or stop it`;
 
 /**
  * PCM bytes, which arrive in whatever blocks the source sends (a capture block is 46 ms), cut
@@ -345,7 +380,10 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   private readonly store: SessionStore;
   private readonly engine: () => Promise<StreamingContext>;
   private readonly audioDir: string;
-  private readonly recordings = new Set<Recording>();
+  /** Live recordings by session id, until they have ended. */
+  private readonly recordings = new Map<string, Recording>();
+  /** Who waits for a session to end (whenFinished), by session id. */
+  private readonly finishWaiters = new Map<string, Array<(session: Session) => void>>();
   private readonly imports: QueuedImport[] = [];
   private importing: Promise<void> | undefined;
   /** Sessions being written (recording, or an import queued or running), as last known: they cannot be deleted. */
@@ -414,12 +452,29 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     this.emit('warning', message);
   }
 
-  async startRecording(input: {
-    source: Extract<SessionSource, 'mic' | 'api'>;
-    format: AudioFormat;
-    settings: SessionSettings;
-    title?: string;
-  }): Promise<Recording> {
+  /**
+   * A client of the service (a window's page, a bridge socket, a streaming socket): the
+   * recordings it starts are its own.
+   */
+  connect(): Connection {
+    return new Connection(this);
+  }
+
+  /** The live recording of session `id`, until it has ended. */
+  liveRecording(id: string): Recording | undefined {
+    return this.recordings.get(id);
+  }
+
+  /** The live recordings `owner` started. */
+  recordingsOf(owner: Connection): Recording[] {
+    return [...this.recordings.values()].filter((recording) => recording.owner === owner);
+  }
+
+  /**
+   * Starts a live recording for `owner` (through Connection.startRecording); `onEvent` is given
+   * each of its events as it is stored.
+   */
+  async startRecording(owner: Connection, input: RecordingInput, onEvent?: (event: ApiResponse) => void): Promise<Recording> {
     const cannotStart = 'the recording could not be started';
     const session = this.stored(cannotStart, () =>
       this.store.createSession({
@@ -473,7 +528,9 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       stream = await (
         await this.engine()
       ).openStream({ mode: input.settings.mode, start, maxFutures: input.settings.max_futures }, (event) => {
-        if (sink.push(event)) this.emit('event', session.id, event);
+        if (!sink.push(event)) return;
+        this.emit('event', session.id, event);
+        onEvent?.(event);
       });
     } catch (error) {
       closeAudio(audio);
@@ -483,6 +540,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     }
     const created: Recording = new Recording(
       recorded,
+      owner,
       stream,
       audio,
       async (status, reason, storageFailure = false) => {
@@ -494,8 +552,11 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
           reason = eventsLost(lost.error);
           storageFailure = true;
         }
-        this.recordings.delete(created);
-        if (storageFailure) this.announceFailure(session.id, reason!);
+        this.recordings.delete(session.id);
+        if (storageFailure) {
+          this.announceFailure(session.id, reason!);
+          onEvent?.({ channel: 0, type: 'error', message: reason! });
+        }
         const finished = this.finish(session.id, status, reason, frames / input.format.sample_rate);
         if (storageFailure) created.reportFailed(finished);
         return finished;
@@ -504,7 +565,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
       (results_to_come) => this.emit('finishing', { session_id: session.id, results_to_come }),
     );
     recording = created;
-    this.recordings.add(created);
+    this.recordings.set(session.id, created);
     if (earlyFailure) void created.fail(earlyFailure.error, 'the events could not be stored');
     return created;
   }
@@ -566,6 +627,15 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
     );
     if (this.active.has(linked.id)) this.active.set(linked.id, linked);
     return linked;
+  }
+
+  /**
+   * Resolves with the session once it has ended (done, failed, interrupted, cancelled): at once
+   * for a session that is not recording or being imported.
+   */
+  whenFinished(id: string): Promise<Session> {
+    if (!this.active.has(id)) return Promise.resolve(this.get(id));
+    return new Promise((resolve) => this.finishWaiters.set(id, [...(this.finishWaiters.get(id) ?? []), resolve]));
   }
 
   /** Cancels a queued or running import; what it found so far is kept. */
@@ -655,7 +725,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   /** Quitting: recordings end cleanly with their results, imports stop where they are. */
   async close(): Promise<void> {
     for (const job of this.imports) job.controller.abort(new Error('the app is quitting'));
-    await Promise.all([...this.recordings].map((recording) => recording.stop()));
+    await Promise.all([...this.recordings.values()].map((recording) => recording.stop()));
     await this.importing;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -753,6 +823,14 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
    * A session deleted under its writer (not through this service) is reported deleted.
    */
   private finish(id: string, status: Session['status'], error?: string, duration?: number): Session {
+    const session = this.writeEnd(id, status, error, duration);
+    const waiters = this.finishWaiters.get(id) ?? [];
+    this.finishWaiters.delete(id);
+    for (const resolve of waiters) resolve(session);
+    return session;
+  }
+
+  private writeEnd(id: string, status: Session['status'], error?: string, duration?: number): Session {
     const known = this.active.get(id);
     this.active.delete(id);
     const patch = {

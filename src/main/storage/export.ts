@@ -7,6 +7,7 @@ import type { ApiResponse } from '../../shared/api';
 import type { Session, SessionExport, SessionSummary } from '../../shared/sessions';
 import { eventFromRow, type EventRow } from './event-rows';
 import type { EventPageRow, SessionStore } from './session-store';
+import { SessionNotFoundError } from './storage-errors';
 
 export { EXPORT_FORMATS, type ExportFormat } from '../../shared/sessions';
 import type { ExportFormat } from '../../shared/sessions';
@@ -16,7 +17,7 @@ const ms = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
 export function exportSessionJson(store: SessionStore, id: string): SessionExport {
   const session = store.getSession(id);
-  if (!session) throw new Error(`No session ${id}`);
+  if (!session) throw new SessionNotFoundError(id);
   const summary = store.summary(id);
   return {
     session: exportedSession(session),
@@ -41,7 +42,7 @@ function roundedEvent(event: ApiResponse): ApiResponse {
  * they would end the label.
  */
 export function exportSessionLabels(store: SessionStore, id: string): string {
-  if (!store.getSession(id)) throw new Error(`No session ${id}`);
+  if (!store.getSession(id)) throw new SessionNotFoundError(id);
   const lines: string[] = [];
   for (const event of store.iterateEvents(id)) {
     const cue = cueOf(event);
@@ -131,7 +132,7 @@ export async function* exportSessionPieces(
     const session = store.getSession(id);
     return session && { session, lastSeq: store.nextEventSeq(id) - 1 };
   });
-  if (!start) throw new Error(`No session ${id}`);
+  if (!start) throw new SessionNotFoundError(id);
 
   const summary = new SummaryBuilder();
   // One lane needs no channel in its cues; several do, numbered as the UI numbers them.
@@ -169,7 +170,7 @@ export async function* exportSessionPieces(
       sliceStarted = performance.now();
     }
   }
-  if (!store.getSession(id)) throw new Error(`Session ${id} was deleted while it was being exported`);
+  if (!store.getSession(id)) throw new SessionNotFoundError(id, `session ${id} was deleted while it was being exported`);
   if (format === 'json') pending += `${anyEvent ? '\n  ]' : ']'},\n  "summary": ${indent(JSON.stringify(summary.result(), null, 2), 1)}\n}\n`;
   if (pending) yield pending;
 }

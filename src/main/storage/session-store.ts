@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { ApiResponse, AudioFormat } from '../../shared/api';
 import type { Session, SessionSettings, SourceFormat, SessionSource, SessionStatus, SessionSummary } from '../../shared/sessions';
 import { cleanText, cleanTitle } from './clean-text';
+import { SessionNotFoundError } from './storage-errors';
 import type { Database } from './database';
 import { EVENT_COLUMNS, eventFromRow, eventToRow, type EventRow } from './event-rows';
 import { searchNeedleOf, searchTextOf } from '../../shared/search';
@@ -156,7 +157,7 @@ export class SessionStore {
   /** Fields left out of `patch` (or undefined) keep their value; null clears a field. */
   updateSession(id: string, patch: SessionPatch): Session {
     const current = this.getSession(id);
-    if (!current) throw new Error(`No session ${id}`);
+    if (!current) throw new SessionNotFoundError(id);
     const next = (key: keyof SessionPatch) => (patch[key] === undefined ? current[key] : patch[key]);
     const title = cleanTitle(next('title') as string);
     const rawName = next('original_name') as string | null;

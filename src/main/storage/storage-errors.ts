@@ -2,6 +2,44 @@
 // disk, an I/O error, a damaged database, a session deleted under its writer. SQLite's errors
 // come from better-sqlite3 with SQLite's extended result code as `code` (SQLITE_FULL,
 // SQLITE_IOERR_WRITE, ...); the file system's from Node with errno names (ENOSPC, EIO, ...).
+// The error types here are the storage's and the session service's both: transports map them to
+// the contract's codes.
+
+/** A request that is well formed but cannot be done in the session's current state. */
+export class PreconditionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PreconditionError';
+  }
+}
+
+/**
+ * The data folder could not be read or written (a full disk, an I/O error, a damaged
+ * database): the message says what could not be done and why. A PreconditionError, so that
+ * transports show its message rather than an internal error.
+ */
+export class StorageError extends PreconditionError {
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    this.name = 'StorageError';
+    this.cause = cause;
+  }
+}
+
+/** No session has the id asked for: none ever did, or it has been deleted (`message` says when). */
+export class SessionNotFoundError extends Error {
+  constructor(id: string, message = `no session with id ${id}`) {
+    super(message);
+    this.name = 'SessionNotFoundError';
+  }
+}
+
+/** A storage failure as a StorageError saying `what` could not be done and why; any other error as it is. */
+export function asStorageError(what: string, error: unknown): unknown {
+  if (error instanceof PreconditionError || error instanceof SessionNotFoundError) return error;
+  const reason = storageFailureReason(error);
+  return reason === undefined ? error : new StorageError(`${what}: ${reason}`, error);
+}
 
 /** The reason behind a storage failure, or undefined when the error is not one. */
 export function storageFailureReason(error: unknown): string | undefined {
