@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { byteRange } from '../bridge/byte-range';
+import { errorCode } from '../../shared/errors';
 
 /** A request the server answers with this status and message (JSON `{ error }`). */
 export class HttpError extends Error {
@@ -19,13 +20,11 @@ export class HttpError extends Error {
   }
 }
 
-const errnoOf = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code;
-
 /** Serves a file, honouring one `Range: bytes=a-b` as audio elements send when seeking. `what` names it in errors. */
 export async function sendFileWithRanges(request: IncomingMessage, response: ServerResponse, path: string, mime: string, what: string): Promise<void> {
   const found = await stat(path).catch((error: unknown) => {
-    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') throw new HttpError(404, `${what} is missing from the server's data folder`);
-    throw new HttpError(500, `${what} cannot be read (${errnoOf(error) ?? 'unknown error'})`);
+    if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') throw new HttpError(404, `${what} is missing from the server's data folder`);
+    throw new HttpError(500, `${what} cannot be read (${errorCode(error) ?? 'unknown error'})`);
   });
   if (!found.isFile()) throw new HttpError(404, `${what} is missing from the server's data folder`);
   const { size } = found;
@@ -79,7 +78,7 @@ export function uploadFileName(name: string): string {
 /** What went wrong writing an upload, in words, with the status that says it. */
 function storageFailure(error: unknown, name: string): HttpError {
   const quoted = quoteName(name);
-  switch (errnoOf(error)) {
+  switch (errorCode(error)) {
     case 'ENOSPC':
     case 'EDQUOT':
       return new HttpError(507, `${quoted} could not be stored: the server's disk is full`);
@@ -92,7 +91,7 @@ function storageFailure(error: unknown, name: string): HttpError {
     case 'ENFILE':
       return new HttpError(503, `${quoted} could not be stored: the server has too many files open; try again`);
     default:
-      return new HttpError(500, `${quoted} could not be stored (${errnoOf(error) ?? 'unknown error'})`);
+      return new HttpError(500, `${quoted} could not be stored (${errorCode(error) ?? 'unknown error'})`);
   }
 }
 

@@ -2,6 +2,8 @@
 // disk, an I/O error, a damaged database, a session deleted under its writer. SQLite's errors
 // come from better-sqlite3 with SQLite's extended result code as `code` (SQLITE_FULL,
 // SQLITE_IOERR_WRITE, ...); the file system's from Node with errno names (ENOSPC, EIO, ...).
+import { errorCode, errorMessage } from '../../shared/errors';
+
 // The error types here are the storage's and the session service's both: transports map them to
 // the contract's codes.
 
@@ -43,9 +45,9 @@ export function asStorageError(what: string, error: unknown): unknown {
 
 /** The reason behind a storage failure, or undefined when the error is not one. */
 export function storageFailureReason(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code !== 'string') return undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  const code = errorCode(error);
+  if (code === undefined) return undefined;
+  const message = errorMessage(error);
   const said = (reason: string) => (message && !reason.includes(message) ? `${reason} (${message})` : reason);
   if (code === 'SQLITE_FULL') return said('the disk holding the data folder is full');
   if (code === 'ENOSPC') return said('no space is left on the disk');
@@ -63,6 +65,6 @@ export function storageFailureReason(error: unknown): string | undefined {
 
 /** True for the errors that mean the database file itself is damaged. */
 export function isCorruption(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+  const code = errorCode(error) ?? '';
+  return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
 }
