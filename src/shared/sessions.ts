@@ -9,6 +9,9 @@ export type SessionSource = (typeof SESSION_SOURCES)[number];
 export const SESSION_STATUSES = ['recording', 'processing', 'done', 'cancelled', 'failed', 'interrupted'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
+/** Still being written: recording, or an import queued or running. Such a session cannot be deleted and its audio still grows. */
+export const isUnfinished = ({ status }: { status: SessionStatus }) => status === 'recording' || status === 'processing';
+
 export const RUNNER_MODES = ['segmented', 'simple'] as const;
 
 /** A whole number within limits, the limits written once for the schema and the command line. */

@@ -12,7 +12,7 @@ import {
   type Result,
 } from '../../shared/contract';
 import { stat } from 'node:fs/promises';
-import { EXPORT_FILES, type ExportFormat } from '../../shared/sessions';
+import { EXPORT_FILES, isUnfinished, type ExportFormat } from '../../shared/sessions';
 import type { AppSettings } from '../../shared/settings';
 import { computeEnvelope, type Envelope } from '../sessions/waveform';
 import { AudioFileError } from '../engine/file-source';
@@ -117,7 +117,7 @@ export function createHandlers(service: SessionService, host: BridgeHost): Bridg
         const session = service.get(id);
         if (!session.audio_path) throw new PreconditionError(`session ${id} has no stored audio`);
         // A recording's audio still grows: computed afresh each time, never cached.
-        const finished = session.status !== 'recording' && session.status !== 'processing';
+        const finished = !isUnfinished(session);
         return envelopes.get(`${id}:${max_points}`, finished, () => computeEnvelope(session.audio_path!, session.duration, max_points));
       },
       getAudioUrl: async ({ id }) => {

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openBackend } from '../backend';
-import { EXPORT_FORMATS } from '../../shared/sessions';
+import { EXPORT_FORMATS, isUnfinished } from '../../shared/sessions';
 import { DATA_DIR_OPTION, ENGINE_OPTIONS, RUN_OPTIONS, UsageError, dataDir, engineOptions, integerOption, parse, positional, runSettings } from './options';
 import { ProgressLine } from './progress';
 
@@ -48,7 +48,7 @@ export async function sessionsCommand(args: string[]): Promise<void> {
   const backend = openBackend({ dataDir: dataDir(values), role: 'reader' });
   try {
     const { sessions } = backend.service.list({ limit, offset: 0, query: values.query });
-    const unfinished = sessions.filter((s) => s.status === 'recording' || s.status === 'processing').length;
+    const unfinished = sessions.filter(isUnfinished).length;
     if (unfinished > 0 && !backend.owner) {
       process.stderr.write(
         `utterly: ${unfinished} session(s) still marked recording or processing were left unfinished; they become interrupted when the app or \`serve\` next opens this data folder\n`,

@@ -13,7 +13,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ApiResponse, AudioFormat, StartMessage } from '../../shared/api';
 import type { ImportProgress, RecordingFinishing } from '../../shared/contract';
-import { DEFAULT_CHUNK_MS, type Session, type SessionExport, type SessionSettings, type SessionSource } from '../../shared/sessions';
+import { DEFAULT_CHUNK_MS, isUnfinished, type Session, type SessionExport, type SessionSettings, type SessionSource } from '../../shared/sessions';
 import { VAD_DEFAULTS } from '../../shared/vad-settings';
 import { runFile } from '../engine/file-job';
 import { AudioFileError, openRegularFile, probeAudioFile } from '../engine/file-source';
@@ -680,7 +680,7 @@ export class SessionService extends EventEmitter<SessionServiceEvents> {
   async delete(id: string): Promise<void> {
     const session = this.get(id);
     const writing = this.active.get(id);
-    if (writing || session.status === 'recording' || session.status === 'processing') {
+    if (writing || isUnfinished(session)) {
       throw new PreconditionError(`session ${id} is still ${(writing ?? session).status}; stop or cancel it first`);
     }
     this.stored(`session ${id} could not be deleted`, () => this.store.deleteSession(id));

@@ -91,9 +91,14 @@ export class Recorder {
     return this.channelChoice === 'each' ? this.deviceChannels : 1;
   }
 
+  /** A recording is starting, under way or stopping: the microphone belongs to it. */
+  get isRecording(): boolean {
+    return this.status === 'recording' || this.status === 'starting' || this.status === 'stopping';
+  }
+
   /** Changes the channels kept (not while recording); the open worklet follows at once. */
   setChannelChoice(choice: ChannelChoice): void {
-    if (this.status === 'recording' || this.status === 'starting' || this.status === 'stopping') return;
+    if (this.isRecording) return;
     this.channelChoice = choice;
     this.node?.port.postMessage({ choice });
     this.levels = [];
@@ -102,7 +107,7 @@ export class Recorder {
   /** Turns the level check on (opens the microphone) or off (closes it). */
   async setChecking(on: boolean): Promise<void> {
     this.checking = on;
-    if (this.status === 'recording' || this.status === 'starting' || this.status === 'stopping') return;
+    if (this.isRecording) return;
     if (on) await this.listen();
     else await this.close();
   }
@@ -131,7 +136,7 @@ export class Recorder {
   }
 
   private async open(): Promise<void> {
-    if (this.status === 'recording' || this.status === 'starting' || this.status === 'stopping') return;
+    if (this.isRecording) return;
     await this.close();
     this.error = null;
     try {
@@ -236,8 +241,7 @@ export class Recorder {
    * microphone closes) and is remembered as lost; the back end keeps it as interrupted.
    */
   async connectionLost(): Promise<void> {
-    const active = this.status === 'recording' || this.status === 'starting' || this.status === 'stopping';
-    if (!active) return;
+    if (!this.isRecording) return;
     if (this.session) this.lost = { sessionId: this.session.id, elapsed: this.elapsed };
     this.session = null;
     this.checking = false;

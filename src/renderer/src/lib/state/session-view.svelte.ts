@@ -2,7 +2,7 @@
 // blocks and a results list, its waveform and its audio for playback.
 import type { ApiResponse } from '../../../../shared/api';
 import type { Push } from '../../../../shared/contract';
-import type { Session } from '../../../../shared/sessions';
+import { isUnfinished, type Session } from '../../../../shared/sessions';
 import { api } from '../api';
 import type { TimelineSegment } from '../timeline/types';
 
@@ -79,7 +79,7 @@ export class SessionView {
   loading = $state(false);
   error = $state<string | null>(null);
 
-  rows = $derived(blocksOf(this.events, this.session !== null && this.session.status !== 'recording' && this.session.status !== 'processing'));
+  rows = $derived(blocksOf(this.events, this.session !== null && !isUnfinished(this.session)));
   segments = $derived(this.rows.map((row) => row.segment));
   selected = $derived(this.rows.find((row) => row.segment.id === this.selectedId) ?? null);
   /** Per channel, whether speech is going on (from the latest active/inactive). */
@@ -146,9 +146,9 @@ export class SessionView {
         });
       }
     } else if (push.kind === 'session' && push.session.id === this.session?.id) {
-      const finished = this.session.status === 'recording' || this.session.status === 'processing';
+      const wasUnfinished = isUnfinished(this.session);
       this.session = push.session;
-      if (finished && push.session.status !== 'recording' && push.session.status !== 'processing') void this.loadMedia(push.session);
+      if (wasUnfinished && !isUnfinished(push.session)) void this.loadMedia(push.session);
     } else if (push.kind === 'deleted' && push.id === this.session?.id) {
       this.close();
     }
