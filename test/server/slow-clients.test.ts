@@ -188,7 +188,9 @@ describe('cli serve, with its default limits', () => {
     frozenTab.socket.send(JSON.stringify({ id: 1, method: 'importFile', params: { path: dataFile('trailing-speech.wav') } }));
     const imported: Session = (await until(() => frozenTab.messages.find((m) => m.id === 1))).result.value;
     observer.socket.send(JSON.stringify({ id: 'read', method: 'getEvents', params: { id: imported.id } }));
+    // Each client's pushes come in order: once it has the import's end, it has all its events.
     await until(() => sessionPushes().find((s) => s.id === imported.id && s.status === 'done'));
+    await until(() => frozenTab.messages.find((m) => m.push?.kind === 'session' && m.push.session.id === imported.id && m.push.session.status === 'done'));
     const eventsOf = (client: JsonSocket) =>
       client.messages.filter((m): m is { push: Extract<Push, { kind: 'event' }> } => m.push?.kind === 'event' && m.push.session_id === imported.id);
     const answer = observer.messages.find((m) => m.id === 'read');
