@@ -13,7 +13,8 @@ import type { ImportProgress } from '../../src/shared/contract';
 import type { Session } from '../../src/shared/sessions';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 import { openBackend, type Backend } from '../../src/main/backend';
-import { ByteChunker, EtaEstimate } from '../../src/main/sessions/session-service';
+import { ByteChunker } from '../../src/main/sessions/recording';
+import { EtaEstimate } from '../../src/main/sessions/session-service';
 import { INSTANT_MODEL, chunked, dataFile, finals, readPcmWav } from '../support/helpers';
 
 let scratch: string | undefined;

@@ -17,7 +17,7 @@ import type { Session } from '../../src/shared/sessions';
 import { openBackend, type Backend } from '../../src/main/backend';
 import { createHandlers, invoke } from '../../src/main/bridge/handlers';
 import { AudioFileError } from '../../src/main/engine/file-source';
-import type { Recording } from '../../src/main/sessions/session-service';
+import type { Recording } from '../../src/main/sessions/recording';
 import { PreconditionError, StorageError } from '../../src/main/storage/storage-errors';
 import { audioPathOf } from '../../src/shared/contract-methods';
 import { dataFile, INSTANT_MODEL, readPcmWav } from '../support/helpers';

@@ -16,7 +16,8 @@ import { EXPORT_FILES, isUnfinished, type ExportFormat } from '../../shared/sess
 import type { AppSettings } from '../../shared/settings';
 import { computeEnvelope, type Envelope } from '../sessions/waveform';
 import { AudioFileError } from '../engine/file-source';
-import type { Connection, SessionService, SessionServiceEvents } from '../sessions/session-service';
+import type { Connection } from '../sessions/recording';
+import type { SessionService, SessionServiceEvents } from '../sessions/session-service';
 import { PreconditionError, SessionNotFoundError } from '../storage/storage-errors';
 import { audioMimeOf } from '../../shared/audio-formats';
 

@@ -4,7 +4,8 @@
 import type { RawData, WebSocket } from 'ws';
 import { describeIssues, RequestMessageSchema, type ApiResponse, type StartMessage } from '../../shared/api';
 import type { RunnerMode } from '../engine/streaming-context';
-import type { Recording, SessionService } from '../sessions/session-service';
+import type { Recording } from '../sessions/recording';
+import type { SessionService } from '../sessions/session-service';
 import { BoundedSender, LAGGING_CLOSE_CODE, OUTGOING_LIMITS, type OutgoingLimits } from './outgoing';
 import { closeReason, onProtocolError } from './server-socket';
 
