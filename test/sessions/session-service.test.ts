@@ -76,6 +76,7 @@ describe('imports', () => {
     expect(results.map((s) => s.status)).toEqual(['done', 'failed', 'done']);
     // Asked again once it has ended, the service answers at once, with the same session.
     expect(await backend.service.whenFinished(results[0]!.id)).toEqual(results[0]);
+    await expect(backend.service.whenFinished(crypto.randomUUID())).rejects.toThrow(/no session with id/);
     expect(results[1]!.error).toMatch(/the mp3 decoder found no audio/);
     expect(results[0]!.finished_at! <= results[2]!.finished_at!).toBe(true);
     expect(finals(backend.service.events(results[2]!.id, { offset: 0, limit: 100 }), 1)).toHaveLength(1);

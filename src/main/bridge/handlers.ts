@@ -143,15 +143,15 @@ export function createHandlers(service: SessionService, host: BridgeHost): Bridg
   }
 
   function sendAudio(sessionId: string, bytes: Uint8Array, connection: Connection): string | undefined {
-    const refusal = connection.refusal(sessionId);
-    if (refusal !== undefined) {
+    const target = connection.audioTarget(sessionId);
+    if (!target || 'refused' in target) {
       droppedAudioChunks++;
-      if (refusal !== 'not recording') return refusal;
+      if (target) return target.refused;
       // The first, then one in a thousand: a confused client must not flood the log.
       if (droppedAudioChunks % 1000 === 1) console.warn(`Utterly: audio for a session that is not recording (${droppedAudioChunks} chunk(s) dropped so far)`);
       return undefined;
     }
-    const recording = connection.recording(sessionId);
+    const { recording } = target;
     recording.write(bytes).catch((error: unknown) => {
       // Every chunk queued behind a failed one fails too: the first ends the recording, once.
       if (recording.isEnding) return;

@@ -185,13 +185,13 @@ export class Connection {
   }
 
   /**
-   * Why audio for session `id` cannot be taken from this connection: undefined when it can; the
-   * refusal when another connection records it; 'not recording' when nothing does.
+   * Where audio for session `id` from this connection goes: its own live recording; or why it
+   * cannot, another connection recording it; or nowhere (undefined), nothing recording it.
    */
-  refusal(id: string): string | undefined {
+  audioTarget(id: string): { recording: Recording } | { refused: string } | undefined {
     const recording = this.service.liveRecording(id);
-    if (!recording || recording.isEnding) return 'not recording';
-    return recording.owner === this ? undefined : recordedElsewhere(recording);
+    if (!recording || recording.isEnding) return undefined;
+    return recording.owner === this ? { recording } : { refused: recordedElsewhere(recording) };
   }
 
   /** The connection has gone: the recordings it started end as interrupted, `reason` said. */

@@ -396,10 +396,11 @@ export class SessionService extends EventEmitter<SessionServiceEvents> implement
 
   /**
    * Resolves with the session once it has ended (done, failed, interrupted, cancelled): at once
-   * for a session that is not recording or being imported.
+   * for a session that is not recording or being imported; rejects with SessionNotFoundError for
+   * an unknown one.
    */
-  whenFinished(id: string): Promise<Session> {
-    if (!this.active.has(id)) return Promise.resolve(this.get(id));
+  async whenFinished(id: string): Promise<Session> {
+    if (!this.active.has(id)) return this.get(id);
     return new Promise((resolve) => this.finishWaiters.set(id, [...(this.finishWaiters.get(id) ?? []), resolve]));
   }
 
