@@ -12,6 +12,7 @@ import { MODEL_DEFAULTS } from '../src/shared/model-config';
 import { decodeAudioFile } from '../src/main/engine/file-source';
 import { createResampler } from '../src/main/engine/resampler';
 import { StreamingContext } from '../src/main/engine/streaming-context';
+import { readLines } from '../src/main/process/line-reader';
 import { cliNodeFlags } from '../test/support/cli-server';
 
 const fixture = fileURLToPath(new URL('../test/data/silero-test.wav', import.meta.url));
@@ -103,38 +104,61 @@ function treeRss(pid: number): number {
   return rssOf(pid) + children.reduce((n, child) => n + treeRss(child), 0);
 }
 
+/** The zero-delay model's config file for the CLI's --model-config. */
+function instantModelConfig(): string {
+  const config = join(tmpdir(), 'utterly-bench-instant-model.json');
+  writeFileSync(config, JSON.stringify({ model: instant }));
+  return config;
+}
+
+/** The CLI's bundle made (as `npm run cli` would before its run), and the zero-delay model's config. */
+function prepareCli(): string {
+  execFileSync(process.execPath, ['scripts/build-node.mjs']);
+  return instantModelConfig();
+}
+
+/**
+ * `cli process FILE` with the zero-delay model, as the long benchmarks run it: each final event
+ * to `onFinal`, `sample(pid)` every `sampleMs` while it runs. Resolves with the seconds it took.
+ */
+async function processThroughCli(
+  path: string,
+  config: string,
+  onFinal: (event: { channel: number; start_time: number; end_time: number }) => void,
+  sampleMs: number,
+  sample: (pid: number) => void,
+): Promise<number> {
+  const started = performance.now();
+  const cli = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'process', path, '--model-config', config], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const sampler = setInterval(() => sample(cli.pid!), sampleMs);
+  readLines([cli.stdout], (line) => line.includes('"is_final":true') && onFinal(JSON.parse(line)));
+  // 'close', not 'exit': the last lines of its output are read by then.
+  const code = await new Promise<number | null>((resolve) => cli.on('close', resolve));
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`the command line exited with ${code}`);
+  return (performance.now() - started) / 1000;
+}
+
 /**
  * The command line on an hour of 44.1 kHz stereo MP3, as a user would run it, with the
  * resident memory of its whole process tree sampled every 50 ms.
  */
 export async function fileThroughput(): Promise<{ realtime: number; seconds: number; peakMb: number; finals: number[]; speechSeconds: number[] }> {
-  const path = hourLongMp3();
-  const config = join(tmpdir(), 'utterly-bench-instant-model.json');
-  writeFileSync(config, JSON.stringify({ model: instant }));
-  execFileSync(process.execPath, ['scripts/build-node.mjs']);
-  const started = performance.now();
-  const cli = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'process', path, '--model-config', config], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, treeRss(cli.pid!))), 50);
   const finals = [0, 0];
   const speechSeconds = [0, 0];
-  let partial = '';
-  cli.stdout.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString()).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) {
-      if (!line.includes('"is_final":true')) continue;
-      const event = JSON.parse(line) as { channel: number; start_time: number; end_time: number };
+  const seconds = await processThroughCli(
+    hourLongMp3(),
+    prepareCli(),
+    (event) => {
       finals[event.channel] = (finals[event.channel] ?? 0) + 1;
       speechSeconds[event.channel] = (speechSeconds[event.channel] ?? 0) + event.end_time - event.start_time;
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
-  clearInterval(sampler);
-  if (code !== 0) throw new Error(`the command line exited with ${code}`);
-  const seconds = (performance.now() - started) / 1000;
+    },
+    50,
+    (pid) => (peak = Math.max(peak, treeRss(pid))),
+  );
   // The figure counts only if the work was done: both channels segmented, as much speech in each
   // (the same recording, shifted), and most of the hour being speech as in the recording.
   if (finals.length !== 2 || finals.some((n) => n === 0)) throw new Error(`finals per channel: ${finals.join(', ')}: a channel was not segmented`);
@@ -152,40 +176,30 @@ export async function fileThroughput(): Promise<{ realtime: number; seconds: num
 export async function tenHours(): Promise<{ seconds: number; finals: number; lastFinalEnd: number; rssByHour: number[] }> {
   const path = join(tmpdir(), 'utterly-bench-ten-hours-16k.wav');
   if (!existsSync(path)) execFileSync('sox', [fixture, path, 'repeat', '599']);
-  const config = join(tmpdir(), 'utterly-bench-instant-model.json');
-  writeFileSync(config, JSON.stringify({ model: instant }));
-  execFileSync(process.execPath, ['scripts/build-node.mjs']);
+  const config = prepareCli();
   // What one pass of the recording gives: the ten hours are 600 of them, and where one pass ends
   // and the next begins in speech, two utterances become one.
   const perPass =
     execFileSync(process.execPath, ['out/node/cli.js', 'process', fixture, '--model-config', config], { encoding: 'utf8' }).split('"is_final":true').length - 1;
-  const started = performance.now();
-  const cli = spawn(process.execPath, [...cliNodeFlags(), 'out/node/cli.js', 'process', path, '--model-config', config], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
   // The highest whole-tree RSS seen while the engine worked on each hour of the file.
   const rssByHour: number[] = [];
   let hour = 0;
   let finals = 0;
   let lastFinalEnd = 0;
-  const sampler = setInterval(() => (rssByHour[hour] = Math.max(rssByHour[hour] ?? 0, treeRss(cli.pid!) / 2 ** 20)), 100);
-  let partial = '';
-  cli.stdout.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString()).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) {
-      if (!line.includes('"is_final":true')) continue;
+  const seconds = await processThroughCli(
+    path,
+    config,
+    (event) => {
       finals++;
-      lastFinalEnd = (JSON.parse(line) as { end_time: number }).end_time;
+      lastFinalEnd = event.end_time;
       hour = Math.min(9, Math.floor(lastFinalEnd / 3600));
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
-  clearInterval(sampler);
-  if (code !== 0) throw new Error(`the command line exited with ${code}`);
+    },
+    100,
+    (pid) => (rssByHour[hour] = Math.max(rssByHour[hour] ?? 0, treeRss(pid) / 2 ** 20)),
+  );
   if (lastFinalEnd < 10 * 3600 - 120 || finals < 600 * (perPass - 1))
     throw new Error(`${finals} finals, the last ending at ${lastFinalEnd} s: the ten hours were not all processed`);
-  return { seconds: (performance.now() - started) / 1000, finals, lastFinalEnd, rssByHour };
+  return { seconds, finals, lastFinalEnd, rssByHour };
 }
 
 type Bounds = Array<[number, number]>;
@@ -243,8 +257,7 @@ export async function againstVadNode(minutes = 5): Promise<{
   const audio = await firstMinutesAt16k(minutes);
   const wav = join(tmpdir(), `utterly-bench-${minutes}-min-16k.wav`);
   writeWav16k(wav, audio);
-  const config = join(tmpdir(), 'utterly-bench-instant-model.json');
-  writeFileSync(config, JSON.stringify({ model: instant }));
+  const config = instantModelConfig();
   execFileSync('npm', ['run', '--silent', 'cli', '--', '--help'], { stdio: 'ignore' }); // the bundle made once, as after any change
   const utterlyRuns: number[] = [];
   let utterly: Bounds = [];

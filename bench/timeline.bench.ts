@@ -14,21 +14,13 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import type { FrameRecord } from './timeline-page/main';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/support/chromium';
 
 const root = resolve(import.meta.dirname, '..');
 const MEASURE_MS = 5000;
 const IDLE_MS = 1000;
 /** Three hours / 1.5^14: about 40 s across the screenshot. */
 const ZOOM_IN_KEY_PRESSES = 14;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
 export interface TimelineBenchResult {
@@ -83,7 +75,7 @@ async function withBenchPage<T>(use: (browser: Browser, url: string) => Promise<
   try {
     await buildPage(outDir);
     server = await serve(outDir);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     return await use(browser, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
   } finally {
     await browser?.close();

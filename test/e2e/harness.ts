@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { TimelineProbe } from '../../src/renderer/src/lib/timeline/types';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
 import { startCliServer, type CliServer } from '../support/cli-server';
 import { INSTANT_MODEL } from '../support/helpers';
-
-export const CHROMIUM = '/usr/bin/chromium';
 
 export interface Harness {
   url: string;
@@ -49,12 +48,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     downloadsPath: downloads,
     viewport: { width: 1280, height: 800 },
     args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
+      ...CHROMIUM_ARGS,
       options.microphone === 'deny' ? '--use-fake-ui-for-media-stream=deny' : '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${options.microphoneWav}`,

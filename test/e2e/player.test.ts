@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimelineProbe } from '../../src/renderer/src/lib/timeline/types';
 import { INSTANT_MODEL, dataFile } from '../support/helpers';
-import { CHROMIUM, audioState, importAndOpen, screenshot, startHarness, timelinePoints, timelineProbe, type Harness } from './harness';
+import { audioState, importAndOpen, screenshot, startHarness, timelinePoints, timelineProbe, type Harness } from './harness';
+import { CHROMIUM } from '../support/chromium';
 
 const hasChromium = existsSync(CHROMIUM);
 

@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/shared/sessions';
 import { INSTANT_MODEL, dataFile } from '../support/helpers';
-import { CHROMIUM, axeViolations, importAndOpen, startHarness, timelineProbe, type Harness } from './harness';
+import { axeViolations, importAndOpen, startHarness, timelineProbe, type Harness } from './harness';
+import { CHROMIUM } from '../support/chromium';
 
 const run = promisify(execFile);
 const hasChromium = existsSync(CHROMIUM);

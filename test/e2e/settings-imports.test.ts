@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResponse } from '../../src/shared/api';
 import type { Session } from '../../src/shared/sessions';
 import { INSTANT_MODEL, dataFile } from '../support/helpers';
-import { CHROMIUM, startHarness, type Harness } from './harness';
+import { startHarness, type Harness } from './harness';
+import { CHROMIUM } from '../support/chromium';
 
 const run = promisify(execFile);
 const hasChromium = existsSync(CHROMIUM);

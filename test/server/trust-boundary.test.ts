@@ -17,7 +17,7 @@ import { handleBridgeConnection } from '../../src/main/server/bridge-socket';
 import { startServer, type RunningServer } from '../../src/main/server/server';
 import { audioPathOf, UPLOAD_PATH } from '../../src/shared/contract-methods';
 import { startCliServer, type CliServer } from '../support/cli-server';
-import { CHROMIUM } from '../e2e/harness';
+import { CHROMIUM } from '../support/chromium';
 import { dataFile, INSTANT_MODEL } from '../support/helpers';
 
 const SOCKET_PATHS = ['/api/v1/simple', '/api/v1/segmented', '/api/v1/bridge'];
