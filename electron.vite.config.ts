@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { SEQUENCE_MODEL_FILE, sequenceModel } from './scripts/silero-sequence.mjs';
 
 const root = import.meta.dirname;
 const fromRoot = (...parts: string[]): string => resolve(root, ...parts);
@@ -10,7 +11,8 @@ const fromRoot = (...parts: string[]): string => resolve(root, ...parts);
  * The main-process bundle, in out/main/ as ES modules ("type": "module"): index.js (the Electron
  * main process) and the two workers, runnable by Electron's utilityProcess.fork() and by Node's
  * child_process.fork(). Shared code goes to chunks beside them, so `import.meta.url` is
- * out/main/ in every module, which is where src/main/process/child.ts looks for the workers.
+ * out/main/ in every module, which is where src/main/process/child.ts looks for the workers, and
+ * the VAD worker for the sequence form of Silero (scripts/silero-sequence.mjs).
  */
 const mainEntries = {
   index: fromRoot('src/main/desktop/index.ts'),
@@ -20,6 +22,14 @@ const mainEntries = {
 
 export default defineConfig({
   main: {
+    plugins: [
+      {
+        name: 'silero-sequence',
+        async generateBundle() {
+          this.emitFile({ type: 'asset', fileName: SEQUENCE_MODEL_FILE, source: await sequenceModel() });
+        },
+      },
+    ],
     build: {
       outDir: fromRoot('out/main'),
       // package.json "dependencies" (onnxruntime-node, audio-decode, zod, ...) stay external.

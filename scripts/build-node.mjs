@@ -2,9 +2,11 @@
 // out/node/, so that no process pays for a TypeScript loader at start-up: ~35 MB and ~0.3 s
 // less per worker. `npm run cli` (scripts/cli.mjs) and the tests run it first; when no file the
 // bundles were made from has changed since (esbuild's own list of them, kept beside the
-// bundles), it does nothing, in a millisecond or two rather than a build's ~150.
+// bundles), it does nothing, in a millisecond or two rather than a build's ~150. Beside the VAD
+// worker goes the sequence form of Silero it loads (scripts/silero-sequence.mjs).
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { SEQUENCE_MODEL_FILE, sequenceModel } from './silero-sequence.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = 'out/node';
@@ -14,13 +16,14 @@ const entryPoints = {
   'vad.worker': 'src/main/workers/vad.worker.ts',
 };
 const inputsFile = `${outdir}/inputs.json`;
-const outputs = Object.keys(entryPoints).map((name) => `${outdir}/${name}.js`);
+const sileroFile = `${outdir}/${SEQUENCE_MODEL_FILE}`;
+const outputs = [...Object.keys(entryPoints).map((name) => `${outdir}/${name}.js`), sileroFile];
 
 function upToDate() {
   if (!existsSync(inputsFile) || !outputs.every((file) => existsSync(file))) return false;
   const builtAt = Math.min(...outputs.map((file) => statSync(file).mtimeMs));
   // A new import changes the file that imports it, so the list of inputs is enough.
-  const inputs = [...JSON.parse(readFileSync(inputsFile, 'utf8')), 'package-lock.json', 'scripts/build-node.mjs'];
+  const inputs = [...JSON.parse(readFileSync(inputsFile, 'utf8')), 'package-lock.json', 'scripts/build-node.mjs', 'scripts/silero-sequence.mjs'];
   return inputs.every((file) => existsSync(file) && statSync(file).mtimeMs < builtAt);
 }
 
@@ -54,6 +57,7 @@ export async function ensureNodeBundle() {
       splitting: true,
       chunkNames: '[name]-[hash]',
     });
+    writeFileSync(sileroFile, await sequenceModel());
     // A bundled package (zod) changes only with package-lock.json, which is checked anyway.
     writeFileSync(inputsFile, JSON.stringify(Object.keys(metafile.inputs).filter((file) => !file.startsWith('node_modules/'))));
   } finally {
