@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../support/helpers';
 import pkg from '@alexanderolsen/libsamplerate-js';
 import { createResampler } from '../../src/main/engine/resampler';
+import { assembleKernel, kernelModuleText } from '../../scripts/build-resampler-kernel.mjs';
 
 const { create, ConverterType } = pkg;
 
@@ -173,6 +175,11 @@ describe('createResampler', () => {
       expect(errorDb(analytic, y, from, to), `${inRate} Hz input vs analytic`).toBeLessThan(-50);
       expect(errorDb(reference, y.subarray(1), from, to), 'one sample off must not pass').toBeGreaterThan(-10);
     }
+  });
+
+  it('runs the kernel resampler-kernel.wat assembles to (after an edit: node scripts/build-resampler-kernel.mjs)', async () => {
+    const committed = readFileSync(new URL('../../src/main/engine/resampler-kernel-wasm.ts', import.meta.url), 'utf8');
+    expect(committed).toBe(kernelModuleText(await assembleKernel()));
   });
 
   it('passes audio through unchanged when the rates are equal', () => {

@@ -6,8 +6,10 @@ import { readFileSync } from 'node:fs';
 /** The Node flags `npm run cli` starts the command line with. */
 export function cliNodeFlags(): string[] {
   const { scripts } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
-  const match = /node ((?:--\S+ )*)out\/node\/cli\.js/.exec(scripts['cli']!);
-  return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+  // Loudly, not an empty list: a silent mismatch once let the server benchmark run without them.
+  const match = /^node ((?:--\S+ )*)scripts\/cli\.mjs$/.exec(scripts['cli']!);
+  if (!match) throw new Error(`package.json's "cli" script is not "node [flags] scripts/cli.mjs": ${scripts['cli']}`);
+  return match[1]!.trim().split(/\s+/).filter(Boolean);
 }
 
 export interface CliServer {

@@ -1,4 +1,5 @@
 // Streaming band-limited sample-rate conversion (Kaiser-windowed sinc, polyphase FIR).
+import { RESAMPLER_KERNEL_BASE64 } from './resampler-kernel-wasm';
 
 export interface Resampler {
   /** Resample the next chunk of one channel; returns the output samples computable so far (may be empty). */
@@ -25,7 +26,10 @@ const MAX_EXACT_PHASES = 1024;
 const MAX_GROUP_SPAN = 1 << 16;
 /** Phases of the interpolated table used for awkward ratios; linear interpolation between them errs below -100 dB. */
 const INTERPOLATED_PHASES = 512;
-/** Outputs that share a phase are computed together so each coefficient is loaded once for all of them. */
+/**
+ * Outputs that share a phase are computed together so each coefficient is loaded once for all of
+ * them (resampler-kernel.wat's $dot8 is the same eight).
+ */
 const GROUP = 8;
 /** Input samples taken per pass besides the filter span: bounds memory and keeps the buffer in cache. */
 const BLOCK = 8192;
@@ -99,6 +103,71 @@ function buildTable(rows: number, rowCount: number, taps: number, ratio: number)
   return table;
 }
 
+/** Tables never change once built: the channels of a stream, and later streams, share them. */
+const tables = new Map<string, Float32Array>();
+function sharedTable(rows: number, rowCount: number, taps: number, ratio: number): Float32Array {
+  const key = `${rows} ${rowCount} ${taps} ${ratio}`;
+  let table = tables.get(key);
+  if (!table) tables.set(key, (table = buildTable(rows, rowCount, taps, ratio)));
+  return table;
+}
+
+type ConvolveExact = (buf: number, table: number, taps: number, up: number, down: number, pos: number, phase: number, count: number, out: number) => void;
+
+/**
+ * The WebAssembly kernel for the ratios whose table has a row per phase (44.1 or 48 kHz to 16 kHz
+ * and most others; resampler-kernel.wat), about four times as fast as the same loops were in
+ * JavaScript. One per process: the engine's resamplers take turns on one thread, each copying the
+ * part of its buffer a pass needs into the kernel's memory (a few microseconds against tens for
+ * the pass), where a memory per resampler would reserve gigabytes of address
+ * space each. The memory never grows but is replaced when a resampler needs more: a growing one
+ * would detach its buffer, and once any buffer in a process is detached V8 checks every
+ * typed-array access, which costs the loops here about 20%.
+ */
+class ExactKernel {
+  private module?: WebAssembly.Module;
+  private convolve?: ConvolveExact;
+  private floats = new Float32Array(0);
+  /** The table in the memory's first floats. */
+  private loaded?: Float32Array;
+
+  /** `count` outputs from buf[pos..len) with `table`, written to out[k..]. */
+  run(
+    table: Float32Array,
+    buf: Float32Array,
+    pos: number,
+    len: number,
+    taps: number,
+    up: number,
+    down: number,
+    phase: number,
+    count: number,
+    out: Float32Array,
+    k: number,
+  ): void {
+    const bufAt = table.length;
+    const outAt = bufAt + len - pos;
+    if (!this.convolve || this.floats.length < outAt + count) this.replaceMemory(outAt + count);
+    if (this.loaded !== table) {
+      this.floats.set(table);
+      this.loaded = table;
+    }
+    this.floats.set(buf.subarray(pos, len), bufAt);
+    const bytes = Float32Array.BYTES_PER_ELEMENT;
+    this.convolve!(bufAt * bytes, 0, taps, up, down, 0, phase, count, outAt * bytes);
+    out.set(this.floats.subarray(outAt, outAt + count), k);
+  }
+
+  private replaceMemory(floats: number): void {
+    this.module ??= new WebAssembly.Module(Buffer.from(RESAMPLER_KERNEL_BASE64, 'base64'));
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((floats * Float32Array.BYTES_PER_ELEMENT) / 65536) });
+    this.convolve = new WebAssembly.Instance(this.module, { env: { memory } }).exports['convolve'] as ConvolveExact;
+    this.floats = new Float32Array(memory.buffer);
+    this.loaded = undefined;
+  }
+}
+const exactKernel = new ExactKernel();
+
 /**
  * The state is the position of the next output: buffer index `pos` of its first tap plus
  * `phase / up` of an input sample. Between calls the buffer keeps only the samples that
@@ -127,7 +196,7 @@ class PolyphaseResampler implements Resampler {
     const ratio = inRate / Math.min(inRate, outRate);
     this.taps = 2 * Math.round(HALF_WIDTH * ratio);
     this.exact = this.up <= MAX_EXACT_PHASES && GROUP * this.down <= MAX_GROUP_SPAN;
-    this.table = this.exact ? buildTable(this.up, this.up, this.taps, ratio) : buildTable(INTERPOLATED_PHASES, INTERPOLATED_PHASES + 1, this.taps, ratio);
+    this.table = this.exact ? sharedTable(this.up, this.up, this.taps, ratio) : sharedTable(INTERPOLATED_PHASES, INTERPOLATED_PHASES + 1, this.taps, ratio);
     // Room for the unfinished group carried from the previous block plus a new block of input.
     this.buf = new Float32Array(this.taps + (this.exact ? GROUP * this.down : 0) + BLOCK);
     this.reset();
@@ -192,9 +261,8 @@ class PolyphaseResampler implements Resampler {
     const available = Math.min(floorDiv((slack + 1) * up - phase + down - 1, down), out.length - k);
     const whole = GROUP * up;
     const count = this.exact && !last ? available - (available % whole) : available;
-    if (!this.exact) convolveInterpolated(buf, table, taps, up, down, pos, phase, count, out, k);
-    else if (up === 1) convolveFolded(buf, table, taps, down, pos, count, out, k);
-    else convolvePhased(buf, table, taps, up, down, pos, phase, count, out, k);
+    if (this.exact) exactKernel.run(table, buf, pos, this.len, taps, up, down, phase, count, out, k);
+    else convolveInterpolated(buf, table, taps, up, down, pos, phase, count, out, k);
     const t = phase + count * down;
     this.pos += Math.floor(t / up);
     this.phase = t % up;
@@ -202,172 +270,8 @@ class PolyphaseResampler implements Resampler {
   }
 }
 
-// The kernels below are free functions over plain typed arrays so that V8 keeps them monomorphic.
-// Every output is summed tap by tap in one fixed order, whichever path computes it, so the result
-// does not depend on how the input was chunked. Grouped outputs share each coefficient load,
-// which is what makes them about twice as fast as outputs computed one at a time.
-
-/** Computes `count` outputs; each run of GROUP * up outputs is computed phase by phase. */
-function convolvePhased(
-  buf: Float32Array,
-  table: Float32Array,
-  taps: number,
-  up: number,
-  down: number,
-  pos: number,
-  phase: number,
-  count: number,
-  out: Float32Array,
-  k: number,
-): void {
-  const step = Math.floor(down / up);
-  const rest = down % up;
-  const end = k + count;
-  for (; k + GROUP * up <= end; pos += GROUP * down, k += GROUP * up) {
-    // Outputs k + i + m * up (m = 0..7) all have phase `ph` and start m * down apart.
-    for (let i = 0, p = pos, ph = phase; i < up; i++) {
-      const o = ph * taps;
-      const x0 = p;
-      const x1 = p + down;
-      const x2 = p + 2 * down;
-      const x3 = p + 3 * down;
-      const x4 = p + 4 * down;
-      const x5 = p + 5 * down;
-      const x6 = p + 6 * down;
-      const x7 = p + 7 * down;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let s4 = 0;
-      let s5 = 0;
-      let s6 = 0;
-      let s7 = 0;
-      for (let j = 0; j < taps; j += 2) {
-        const h0 = table[o + j];
-        const h1 = table[o + j + 1];
-        s0 += buf[x0 + j] * h0;
-        s0 += buf[x0 + j + 1] * h1;
-        s1 += buf[x1 + j] * h0;
-        s1 += buf[x1 + j + 1] * h1;
-        s2 += buf[x2 + j] * h0;
-        s2 += buf[x2 + j + 1] * h1;
-        s3 += buf[x3 + j] * h0;
-        s3 += buf[x3 + j + 1] * h1;
-        s4 += buf[x4 + j] * h0;
-        s4 += buf[x4 + j + 1] * h1;
-        s5 += buf[x5 + j] * h0;
-        s5 += buf[x5 + j + 1] * h1;
-        s6 += buf[x6 + j] * h0;
-        s6 += buf[x6 + j + 1] * h1;
-        s7 += buf[x7 + j] * h0;
-        s7 += buf[x7 + j + 1] * h1;
-      }
-      out[k + i] = s0;
-      out[k + i + up] = s1;
-      out[k + i + 2 * up] = s2;
-      out[k + i + 3 * up] = s3;
-      out[k + i + 4 * up] = s4;
-      out[k + i + 5 * up] = s5;
-      out[k + i + 6 * up] = s6;
-      out[k + i + 7 * up] = s7;
-      p += step;
-      ph += rest;
-      if (ph >= up) {
-        ph -= up;
-        p++;
-      }
-    }
-  }
-  // The rest one by one, four at a time so that four independent sums hide the add latency.
-  // `t` is the time of output k after buf[pos], in units of 1 / up input sample.
-  let t = phase;
-  for (; k + 4 <= end; k += 4, t += 4 * down) {
-    const p0 = pos + Math.floor(t / up);
-    const p1 = pos + Math.floor((t + down) / up);
-    const p2 = pos + Math.floor((t + 2 * down) / up);
-    const p3 = pos + Math.floor((t + 3 * down) / up);
-    const o0 = (t % up) * taps;
-    const o1 = ((t + down) % up) * taps;
-    const o2 = ((t + 2 * down) % up) * taps;
-    const o3 = ((t + 3 * down) % up) * taps;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let j = 0; j < taps; j++) {
-      s0 += buf[p0 + j] * table[o0 + j];
-      s1 += buf[p1 + j] * table[o1 + j];
-      s2 += buf[p2 + j] * table[o2 + j];
-      s3 += buf[p3 + j] * table[o3 + j];
-    }
-    out[k] = s0;
-    out[k + 1] = s1;
-    out[k + 2] = s2;
-    out[k + 3] = s3;
-  }
-  for (; k < end; k++, t += down) {
-    const p = pos + Math.floor(t / up);
-    const o = (t % up) * taps;
-    let s = 0;
-    for (let j = 0; j < taps; j++) s += buf[p + j] * table[o + j];
-    out[k] = s;
-  }
-}
-
-/**
- * Integer decimation (up = 1) has a single, symmetric phase: adding the two input samples that
- * share a coefficient before multiplying saves half of the multiplications. Its last tap sits
- * on the window edge and is zero, so the symmetric part is the `2 * centre + 1` taps before it.
- */
-function convolveFolded(buf: Float32Array, table: Float32Array, taps: number, down: number, pos: number, count: number, out: Float32Array, k: number): void {
-  const centre = taps / 2 - 1;
-  const hc = table[centre];
-  const end = k + count;
-  for (; k + GROUP <= end; pos += GROUP * down, k += GROUP) {
-    const x0 = pos + centre;
-    const x1 = pos + down + centre;
-    const x2 = pos + 2 * down + centre;
-    const x3 = pos + 3 * down + centre;
-    const x4 = pos + 4 * down + centre;
-    const x5 = pos + 5 * down + centre;
-    const x6 = pos + 6 * down + centre;
-    const x7 = pos + 7 * down + centre;
-    let s0 = buf[x0] * hc;
-    let s1 = buf[x1] * hc;
-    let s2 = buf[x2] * hc;
-    let s3 = buf[x3] * hc;
-    let s4 = buf[x4] * hc;
-    let s5 = buf[x5] * hc;
-    let s6 = buf[x6] * hc;
-    let s7 = buf[x7] * hc;
-    for (let d = 1; d <= centre; d++) {
-      const h = table[centre - d];
-      s0 += (buf[x0 - d] + buf[x0 + d]) * h;
-      s1 += (buf[x1 - d] + buf[x1 + d]) * h;
-      s2 += (buf[x2 - d] + buf[x2 + d]) * h;
-      s3 += (buf[x3 - d] + buf[x3 + d]) * h;
-      s4 += (buf[x4 - d] + buf[x4 + d]) * h;
-      s5 += (buf[x5 - d] + buf[x5 + d]) * h;
-      s6 += (buf[x6 - d] + buf[x6 + d]) * h;
-      s7 += (buf[x7 - d] + buf[x7 + d]) * h;
-    }
-    out[k] = s0;
-    out[k + 1] = s1;
-    out[k + 2] = s2;
-    out[k + 3] = s3;
-    out[k + 4] = s4;
-    out[k + 5] = s5;
-    out[k + 6] = s6;
-    out[k + 7] = s7;
-  }
-  for (; k < end; pos += down, k++) {
-    const x = pos + centre;
-    let s = buf[x] * hc;
-    for (let d = 1; d <= centre; d++) s += (buf[x - d] + buf[x + d]) * table[centre - d];
-    out[k] = s;
-  }
-}
+// The kernel for awkward ratios (the ratios with a row per phase run in resampler-kernel.wat): a
+// free function over plain typed arrays so that V8 keeps it monomorphic.
 
 /** For large `up`: evaluates the two table rows around the exact phase and blends them. */
 function convolveInterpolated(

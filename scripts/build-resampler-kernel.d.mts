@@ -1,0 +1,2 @@
+export function assembleKernel(): Promise<string>;
+export function kernelModuleText(base64: string): string;
