@@ -103,12 +103,19 @@ function buildTable(rows: number, rowCount: number, taps: number, ratio: number)
   return table;
 }
 
-/** Tables never change once built: the channels of a stream, and later streams, share them. */
+/**
+ * Tables never change once built: the channels of a stream, and streams one after another, share
+ * them. The last few only: a client may start streams at any of thousands of rates.
+ */
+const TABLES_KEPT = 4;
 const tables = new Map<string, Float32Array>();
 function sharedTable(rows: number, rowCount: number, taps: number, ratio: number): Float32Array {
   const key = `${rows} ${rowCount} ${taps} ${ratio}`;
-  let table = tables.get(key);
-  if (!table) tables.set(key, (table = buildTable(rows, rowCount, taps, ratio)));
+  const table = tables.get(key) ?? buildTable(rows, rowCount, taps, ratio);
+  // Map keeps insertion order: set again, the table becomes the most recently used.
+  tables.delete(key);
+  tables.set(key, table);
+  if (tables.size > TABLES_KEPT) tables.delete(tables.keys().next().value!);
   return table;
 }
 
