@@ -126,10 +126,10 @@ type ConvolveExact = (buf: number, table: number, taps: number, up: number, down
  * and most others; resampler-kernel.wat), about four times as fast as the same loops were in
  * JavaScript. One per process: the engine's resamplers take turns on one thread, each copying the
  * part of its buffer a pass needs into the kernel's memory (a few microseconds against tens for
- * the pass), where a memory per resampler would reserve gigabytes of address
- * space each. The memory never grows but is replaced when a resampler needs more: a growing one
- * would detach its buffer, and once any buffer in a process is detached V8 checks every
- * typed-array access, which costs the loops here about 20%.
+ * the pass), where a memory per resampler would reserve gigabytes of address space each. The
+ * memory never grows but is replaced when a resampler needs more: a growing one would detach its
+ * buffer, and once any buffer in a process is detached V8 checks every typed-array access, which
+ * costs the engine's other loops about 20%.
  */
 class ExactKernel {
   private module?: WebAssembly.Module;
