@@ -24,7 +24,7 @@ function speechFrames(name: string, first: number, frames: number): Float32Array
 
 /** The shipped model, one frame per run, as vad-node runs it. */
 async function frameByFrame(audio: Float32Array): Promise<Float32Array> {
-  const model = await ort.InferenceSession.create(readFileSync(shippedModelPath), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const model = await ort.InferenceSession.create(readFileSync(shippedModelPath()), { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(MODEL_SAMPLE_RATE)]), [1]);
   let h: ort.Tensor = new ort.Tensor('float32', new Float32Array(128), [2, 1, 64]);
   let c: ort.Tensor = new ort.Tensor('float32', new Float32Array(128), [2, 1, 64]);
